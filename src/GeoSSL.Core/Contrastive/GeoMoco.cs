@@ -1,0 +1,165 @@
+using GeoSSL.Core.Networks;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace GeoSSL.Core.Contrastive;
+
+/// <summary>
+/// MoCo-v2 with the GASSL geo head: query encoder + MLP, momentum key encoder + MLP, a ring-buffer queue of
+/// negatives, and a linear geo classifier on the 128-d query projection. Names follow the official code
+/// (encoder_q, encoder_k, queue) so its checkpoints can be mapped.
+/// </summary>
+public sealed class GeoMoco : Module
+{
+    private readonly ResNetEncoder encoder_q;
+    private readonly ProjectionHead head_q;
+    private readonly ResNetEncoder? encoder_k;
+    private readonly ProjectionHead? head_k;
+    private readonly Linear? geo_head;
+    private Tensor? queue;
+    private long queuePointer;
+
+    public MocoOptions Options { get; }
+
+    public ResNetEncoder QueryEncoder => encoder_q;
+    public ProjectionHead QueryHead => head_q;
+
+    private Tensor Queue => get_buffer("queue") ?? throw new InvalidOperationException("No queue: geo-only model.");
+
+    /// <summary>Next queue slot to overwrite; saved with checkpoints.</summary>
+    public long QueuePointer { get => queuePointer; set => queuePointer = value; }
+
+    public GeoMoco(MocoOptions options) : base(nameof(GeoMoco))
+    {
+        options.Validate();
+        Options = options;
+        int featureDim = options.Encoder.FeatureDimension;
+        encoder_q = new ResNetEncoder(options.Encoder, "encoder_q");
+        head_q = new ProjectionHead(featureDim, featureDim, options.ProjectionDimension);
+        if (options.Contrastive)
+        {
+            encoder_k = new ResNetEncoder(options.Encoder, "encoder_k");
+            head_k = new ProjectionHead(featureDim, featureDim, options.ProjectionDimension);
+            CopyWeights(encoder_q, encoder_k);
+            CopyWeights(head_q, head_k);
+            foreach (var p in encoder_k.parameters().Concat(head_k.parameters())) p.requires_grad = false;
+            using var _ = no_grad();
+            queue = functional.normalize(randn(options.ProjectionDimension, options.QueueSize), dim: 0);
+        }
+        if (options.GeoClasses > 0) geo_head = Linear(options.ProjectionDimension, options.GeoClasses);
+        RegisterComponents(); // registers the queue field as the buffer "queue"
+        queue = null; // read it through Queue: moving the module to a device replaces the buffer
+    }
+
+    private static void CopyWeights(Module from, Module to)
+    {
+        using var _ = no_grad();
+        var src = from.state_dict();
+        foreach (var (name, t) in to.state_dict()) t.copy_(src[name]);
+    }
+
+    /// <summary>Parameters the optimiser updates (query side and geo head).</summary>
+    public IEnumerable<Parameter> TrainableParameters()
+    {
+        var ps = encoder_q.parameters().Concat(head_q.parameters());
+        return geo_head is null ? ps : ps.Concat(geo_head.parameters());
+    }
+
+    /// <summary>
+    /// Query side. BatchNorm statistics are computed per group of <paramref name="groups"/> contiguous chunks,
+    /// matching the per-GPU statistics of the multi-GPU original. Returns pooled features and the unnormalised projection.
+    /// </summary>
+    public (Tensor Features, Tensor Projection) EncodeQuery(Tensor images, int groups)
+    {
+        using var scope = NewDisposeScope();
+        var features = ForwardInGroups(encoder_q, images, groups);
+        var projection = head_q.forward(features);
+        return (features.MoveToOuterDisposeScope(), projection.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>
+    /// Key side, without gradients: momentum-updated encoder on a shuffled batch split into BatchNorm groups,
+    /// so a query and its key never share batch statistics (single-device ShuffleBN). Returns L2-normalised keys
+    /// in the original order.
+    /// </summary>
+    public Tensor EncodeKeys(Tensor images, long[] shuffle, int groups)
+    {
+        RequireContrastive();
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var perm = tensor(shuffle, device: images.device);
+        var unshuffle = argsort(perm);
+        var k = head_k!.forward(ForwardInGroups(encoder_k!, images.index_select(0, perm), groups));
+        return functional.normalize(k, dim: 1).index_select(0, unshuffle).MoveToOuterDisposeScope();
+    }
+
+    private static Tensor ForwardInGroups(ResNetEncoder encoder, Tensor images, int groups)
+    {
+        long n = images.shape[0];
+        groups = (int)Math.Clamp(groups, 1, Math.Max(1, n / 2)); // BatchNorm needs 2+ samples per group
+        if (groups == 1) return encoder.forward(images);
+        using var scope = NewDisposeScope();
+        var chunks = images.tensor_split(groups, 0).Select(c => encoder.forward(c)).ToArray();
+        return cat(chunks, 0).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>InfoNCE logits [N, 1+K]: the positive first, then the queue; divided by the temperature.</summary>
+    public Tensor ContrastiveLogits(Tensor normalizedQueries, Tensor keys)
+    {
+        RequireContrastive();
+        using var scope = NewDisposeScope();
+        var positive = (normalizedQueries * keys).sum(1, keepdim: true);
+        var negative = normalizedQueries.matmul(Queue.detach());
+        return cat(new[] { positive, negative }, 1).div_(Options.Temperature).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Geo-class logits from the (unnormalised) query projection.</summary>
+    public Tensor GeoLogits(Tensor projection)
+    {
+        if (geo_head is null) throw new InvalidOperationException("This model was built without a geo head (GeoClasses = 0).");
+        return geo_head.forward(projection);
+    }
+
+    /// <summary>key = m * key + (1 - m) * query for every parameter of the key encoder and head.</summary>
+    public void MomentumUpdate()
+    {
+        RequireContrastive();
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        double m = Options.Momentum;
+        foreach (var (q, k) in encoder_q.parameters().Concat(head_q.parameters())
+                     .Zip(encoder_k!.parameters().Concat(head_k!.parameters())))
+            k.mul_(m).add_(q, alpha: 1 - m);
+    }
+
+    /// <summary>Writes keys into the ring buffer, wrapping around its end; works for any batch and queue size.</summary>
+    public void Enqueue(Tensor keys)
+    {
+        RequireContrastive();
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        long k = Options.QueueSize;
+        var kt = keys.detach().t();
+        long n = kt.shape[1];
+        if (n >= k) // more keys than slots: keep the newest K
+        {
+            Queue.copy_(kt.narrow(1, n - k, k));
+            queuePointer = 0;
+            return;
+        }
+        long first = Math.Min(n, k - queuePointer);
+        Queue.narrow(1, queuePointer, first).copy_(kt.narrow(1, 0, first));
+        if (first < n) Queue.narrow(1, 0, n - first).copy_(kt.narrow(1, first, n - first));
+        queuePointer = (queuePointer + n) % k;
+    }
+
+    /// <summary>A copy of the queue, [ProjectionDimension, QueueSize].</summary>
+    public Tensor QueueSnapshot() { RequireContrastive(); return Queue.detach().clone(); }
+
+    private void RequireContrastive()
+    {
+        if (!Options.Contrastive) throw new InvalidOperationException("This model was built for geo-only training and has no key encoder or queue.");
+    }
+}

@@ -1,0 +1,79 @@
+using GeoSSL.Core.Networks;
+
+namespace GeoSSL.Core.Export;
+
+/// <summary>
+/// How <see cref="OnnxEncoderExporter"/> writes a <see cref="ResNetEncoder"/> to ONNX. The exported graph takes
+/// <c>float[N, C, InputHeight, InputWidth]</c> (planar CHW, symbolic batch "N"), applies
+/// <c>(x * InputScale - Mean) / Std</c> per channel, runs the encoder with BatchNorm folded into the convolutions,
+/// optionally the projection head, optionally L2-normalises, and returns <c>float[N, D]</c>.
+/// </summary>
+public sealed record OnnxExportOptions
+{
+    /// <summary>ImageNet per-channel RGB mean (for inputs scaled to 0..1).</summary>
+    public static float[] ImageNetMean => [0.485f, 0.456f, 0.406f];
+
+    /// <summary>ImageNet per-channel RGB standard deviation (for inputs scaled to 0..1).</summary>
+    public static float[] ImageNetStd => [0.229f, 0.224f, 0.225f];
+
+    /// <summary>Name of the graph input.</summary>
+    public string InputName { get; init; } = "input";
+
+    /// <summary>Name of the graph output.</summary>
+    public string OutputName { get; init; } = "features";
+
+    /// <summary>Fixed input height baked into the input shape.</summary>
+    public required int InputHeight { get; init; }
+
+    /// <summary>Fixed input width baked into the input shape.</summary>
+    public required int InputWidth { get; init; }
+
+    /// <summary>Factor multiplied into the input before mean/std normalisation (1/255 when pixels arrive as 0..255).</summary>
+    public float InputScale { get; init; } = 1f;
+
+    /// <summary>Per-channel mean subtracted after scaling (length InputChannels, or 1 for all channels); null for none.</summary>
+    public float[]? Mean { get; init; }
+
+    /// <summary>Per-channel standard deviation divided after subtracting the mean (length InputChannels, or 1); null for none.</summary>
+    public float[]? Std { get; init; }
+
+    /// <summary>Projection head applied to the pooled features (Gemm, Relu, Gemm); null to output pooled features.</summary>
+    public ProjectionHead? Head { get; init; }
+
+    /// <summary>Divide the output by its L2 norm (clamped below at 1e-12, as torch.nn.functional.normalize).</summary>
+    public bool L2NormalizeOutput { get; init; }
+
+    /// <summary>producer_name of the ONNX model.</summary>
+    public string ProducerName { get; init; } = "GeoSSL.MLNet";
+
+    /// <summary>graph name of the ONNX model.</summary>
+    public string GraphName { get; init; } = "geossl_encoder";
+
+    internal void Validate(ResNetEncoder encoder)
+    {
+        ArgumentNullException.ThrowIfNull(encoder);
+        if (string.IsNullOrWhiteSpace(InputName)) throw new ArgumentException("InputName must be set.", nameof(InputName));
+        if (string.IsNullOrWhiteSpace(OutputName)) throw new ArgumentException("OutputName must be set.", nameof(OutputName));
+        if (InputName == OutputName) throw new ArgumentException("InputName and OutputName must differ.", nameof(OutputName));
+        if (InputHeight < 1) throw new ArgumentOutOfRangeException(nameof(InputHeight), InputHeight, "Input height must be positive.");
+        if (InputWidth < 1) throw new ArgumentOutOfRangeException(nameof(InputWidth), InputWidth, "Input width must be positive.");
+        if (!float.IsFinite(InputScale) || InputScale == 0f)
+            throw new ArgumentOutOfRangeException(nameof(InputScale), InputScale, "Input scale must be finite and non-zero.");
+        int channels = encoder.Options.InputChannels;
+        if (Mean is not null)
+        {
+            if (Mean.Length != channels && Mean.Length != 1)
+                throw new ArgumentException($"Mean has {Mean.Length} values; the encoder takes {channels} channels.", nameof(Mean));
+            if (Mean.Any(m => !float.IsFinite(m))) throw new ArgumentException("Mean values must be finite.", nameof(Mean));
+        }
+        if (Std is not null)
+        {
+            if (Std.Length != channels && Std.Length != 1)
+                throw new ArgumentException($"Std has {Std.Length} values; the encoder takes {channels} channels.", nameof(Std));
+            if (Std.Any(s => !float.IsFinite(s) || s == 0f)) throw new ArgumentException("Std values must be finite and non-zero.", nameof(Std));
+        }
+        if (Head is not null && Head.InputDimension != encoder.FeatureDimension)
+            throw new ArgumentException(
+                $"Projection head takes {Head.InputDimension}-d input but the encoder produces {encoder.FeatureDimension}-d features.", nameof(Head));
+    }
+}

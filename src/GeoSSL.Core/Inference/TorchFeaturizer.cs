@@ -1,0 +1,44 @@
+using GeoSSL.Core.Networks;
+using static TorchSharp.torch;
+
+namespace GeoSSL.Core.Inference;
+
+/// <summary>Batched TorchSharp featurization of planar 0..255 images (the reference the ONNX export is checked against).</summary>
+public static class TorchFeaturizer
+{
+    /// <param name="planar">Images back to back, each C*H*W bytes.</param>
+    /// <param name="head">Optional projection head applied after pooling.</param>
+    public static float[][] Featurize(ResNetEncoder encoder, ReadOnlySpan<byte> planar, int count, int height, int width,
+        float[] mean, float[] std, ProjectionHead? head = null, int batchSize = 64)
+    {
+        int c = encoder.Options.InputChannels, size = c * height * width;
+        if (planar.Length < count * size) throw new ArgumentException($"Expected {count} images of {size} bytes.", nameof(planar));
+        bool wasTraining = encoder.training;
+        encoder.eval();
+        head?.eval();
+        try
+        {
+            var device = encoder.parameters().First().device;
+            var result = new float[count][];
+            using var _ = no_grad();
+            for (int start = 0; start < count; start += batchSize)
+            {
+                using var scope = NewDisposeScope();
+                int n = Math.Min(batchSize, count - start);
+                var x = tensor(planar.Slice(start * size, n * size).ToArray(), new long[] { n, c, height, width })
+                    .to(device).to(ScalarType.Float32).div_(255f);
+                x = (x - tensor(mean, device: device).view(1, c, 1, 1)) / tensor(std, device: device).view(1, c, 1, 1);
+                var f = encoder.forward(x);
+                if (head is not null) f = head.forward(f);
+                var flat = f.cpu().data<float>().ToArray();
+                int d = (int)f.shape[1];
+                for (int i = 0; i < n; i++) result[start + i] = flat.AsSpan(i * d, d).ToArray();
+            }
+            return result;
+        }
+        finally
+        {
+            if (wasTraining) { encoder.train(); head?.train(); }
+        }
+    }
+}

@@ -1,0 +1,89 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace GeoSSL.Core.Networks;
+
+/// <summary>
+/// ResNet backbone in torchvision layout (conv1, bn1, relu, maxpool, layer1-4, avgpool) without the
+/// classification fc, returning pooled features [N, FeatureDimension]. Parameter names equal torchvision's
+/// so published state dicts map one to one (minus "fc.*").
+/// </summary>
+public sealed class ResNetEncoder : Module<Tensor, Tensor>
+{
+    private readonly Conv2d conv1;
+    private readonly BatchNorm2d bn1;
+    private readonly ReLU relu;
+    private readonly Module<Tensor, Tensor> maxpool;
+    private readonly Sequential layer1;
+    private readonly Sequential layer2;
+    private readonly Sequential layer3;
+    private readonly Sequential layer4;
+    private readonly AdaptiveAvgPool2d avgpool;
+
+    public ResNetOptions Options { get; }
+
+    public int FeatureDimension => Options.FeatureDimension;
+
+    public ResNetEncoder(ResNetOptions options, string name = "encoder") : base(name)
+    {
+        options.Validate();
+        Options = options;
+        int w = options.BaseWidth;
+        conv1 = options.SmallInputStem
+            ? Conv2d(options.InputChannels, w, 3, stride: 1, padding: 1, bias: false)
+            : Conv2d(options.InputChannels, w, 7, stride: 2, padding: 3, bias: false);
+        bn1 = BatchNorm2d(w);
+        relu = ReLU(inplace: true);
+        maxpool = options.SmallInputStem ? Identity() : MaxPool2d(3, stride: 2, padding: 1);
+        var blocks = options.Depth == ResNetDepth.ResNet50 ? new[] { 3, 4, 6, 3 } : new[] { 2, 2, 2, 2 };
+        long inPlanes = w;
+        layer1 = MakeLayer(ref inPlanes, w, blocks[0], 1);
+        layer2 = MakeLayer(ref inPlanes, w * 2, blocks[1], 2);
+        layer3 = MakeLayer(ref inPlanes, w * 4, blocks[2], 2);
+        layer4 = MakeLayer(ref inPlanes, w * 8, blocks[3], 2);
+        avgpool = AdaptiveAvgPool2d(1);
+        RegisterComponents();
+        InitializeWeights();
+    }
+
+    private Sequential MakeLayer(ref long inPlanes, long planes, int count, long stride)
+    {
+        bool bottleneck = Options.Depth == ResNetDepth.ResNet50;
+        var layers = new List<Module<Tensor, Tensor>>();
+        for (int i = 0; i < count; i++)
+        {
+            long s = i == 0 ? stride : 1;
+            layers.Add(bottleneck ? new Bottleneck(inPlanes, planes, s) : new BasicBlock(inPlanes, planes, s));
+            inPlanes = planes * (bottleneck ? Bottleneck.Expansion : BasicBlock.Expansion);
+        }
+        return Sequential(layers);
+    }
+
+    // torchvision's initialisation: Kaiming-normal (fan_out, relu) convs, BN weight 1 and bias 0.
+    private void InitializeWeights()
+    {
+        using var _ = no_grad();
+        foreach (var (_, module) in named_modules())
+        {
+            if (module is Conv2d conv) init.kaiming_normal_(conv.weight, mode: init.FanInOut.FanOut, nonlinearity: init.NonlinearityType.ReLU);
+            else if (module is BatchNorm2d bn) { init.ones_(bn.weight); init.zeros_(bn.bias); }
+        }
+    }
+
+    /// <summary>Feature map before pooling, [N, C, h, w].</summary>
+    public Tensor ForwardFeatureMap(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        var y = maxpool.forward(relu.forward(bn1.forward(conv1.forward(x))));
+        y = layer4.forward(layer3.forward(layer2.forward(layer1.forward(y))));
+        return y.MoveToOuterDisposeScope();
+    }
+
+    public override Tensor forward(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        return avgpool.forward(ForwardFeatureMap(x)).flatten(1).MoveToOuterDisposeScope();
+    }
+}

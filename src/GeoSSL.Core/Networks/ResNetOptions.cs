@@ -1,0 +1,39 @@
+namespace GeoSSL.Core.Networks;
+
+/// <summary>Which residual network the encoder uses.</summary>
+public enum ResNetDepth
+{
+    /// <summary>ResNet-18 (BasicBlock, [2,2,2,2]); 512-d pooled features at base width 64.</summary>
+    ResNet18 = 18,
+    /// <summary>ResNet-50 (Bottleneck, [3,4,6,3]); 2048-d pooled features at base width 64. The paper's backbone.</summary>
+    ResNet50 = 50,
+}
+
+/// <summary>Shape of a ResNet encoder. Defaults give torchvision's ResNet-50.</summary>
+public sealed record ResNetOptions
+{
+    public ResNetDepth Depth { get; init; } = ResNetDepth.ResNet50;
+
+    /// <summary>Input channels (3 for RGB; more for multispectral).</summary>
+    public int InputChannels { get; init; } = 3;
+
+    /// <summary>Channels of layer1 (64 in torchvision). Smaller values give cheap encoders for tests and CPU runs.</summary>
+    public int BaseWidth { get; init; } = 64;
+
+    /// <summary>
+    /// Small-input stem for 32-64 px tiles: 3x3 stride-1 conv and no max-pool (as CIFAR ResNets), so the last
+    /// feature map is 8x8 at 64 px instead of 2x2. About 16x the compute of the standard stem.
+    /// </summary>
+    public bool SmallInputStem { get; init; }
+
+    public void Validate()
+    {
+        if (Depth is not (ResNetDepth.ResNet18 or ResNetDepth.ResNet50))
+            throw new ArgumentOutOfRangeException(nameof(Depth), Depth, "Only ResNet-18 and ResNet-50 are supported.");
+        if (InputChannels < 1) throw new ArgumentOutOfRangeException(nameof(InputChannels), InputChannels, "Need at least one input channel.");
+        if (BaseWidth < 1) throw new ArgumentOutOfRangeException(nameof(BaseWidth), BaseWidth, "Base width must be positive.");
+    }
+
+    /// <summary>Width of the pooled feature vector this encoder produces.</summary>
+    public int FeatureDimension => BaseWidth * 8 * (Depth == ResNetDepth.ResNet50 ? 4 : 1);
+}

@@ -1,0 +1,20 @@
+namespace GeoSSL.Core.Training;
+
+/// <summary>
+/// Supplies training batches to the loop. The data layer implements it (which images pair up, which geo label
+/// each has); the loop only asks for anchors by index, with a seeded generator so batches are reproducible.
+/// </summary>
+public interface IPretrainBatchSource
+{
+    /// <summary>Number of anchors (images) in one epoch.</summary>
+    int Count { get; }
+    int Channels { get; }
+    int Height { get; }
+    int Width { get; }
+
+    /// <summary>
+    /// Writes the two views of each anchor as planar bytes (C, H, W per image, images back to back) and the
+    /// anchor's geo label. <paramref name="rng"/> decides any random choice (e.g. which date is the positive).
+    /// </summary>
+    void FillBatch(ReadOnlySpan<int> anchors, Random rng, Span<byte> view1, Span<byte> view2, Span<long> geoLabels);
+}

@@ -1,0 +1,52 @@
+using GeoSSL.Core.Augmentation;
+using GeoSSL.Core.Contrastive;
+
+namespace GeoSSL.Core.Training;
+
+/// <summary>Everything the training loop needs. Defaults are the paper's (MoCo-v2 recipe, GASSL weights).</summary>
+public sealed record PretrainConfig
+{
+    public PretrainVariant Variant { get; init; } = PretrainVariant.MoCoV2GeoTemporalPositives;
+    public MocoOptions Model { get; init; } = new();
+    public AugmentationOptions Augmentation { get; init; } = new();
+
+    public int Epochs { get; init; } = 200;
+    public int BatchSize { get; init; } = 256;
+    public double LearningRate { get; init; } = 0.03;
+    public double SgdMomentum { get; init; } = 0.9;
+    public double WeightDecay { get; init; } = 1e-4;
+    /// <summary>Epochs of linear warm-up before the cosine decay (0 in MoCo-v2).</summary>
+    public double WarmupEpochs { get; init; }
+    /// <summary>Cosine decay to 0 over the run (true in MoCo-v2); false keeps the rate constant.</summary>
+    public bool CosineSchedule { get; init; } = true;
+
+    /// <summary>Weight of the contrastive loss (alpha, 1).</summary>
+    public double ContrastiveWeight { get; init; } = 1.0;
+    /// <summary>Weight of the geo-classification loss (beta, 1).</summary>
+    public double GeoWeight { get; init; } = 1.0;
+
+    /// <summary>BatchNorm groups emulating multi-GPU ShuffleBN on one device (the paper used 8 GPUs).</summary>
+    public int BatchNormGroups { get; init; } = 4;
+
+    public int Seed { get; init; } = 1;
+
+    /// <summary>Report progress every this many steps (and at the end of every epoch).</summary>
+    public int ReportEveryNSteps { get; init; } = 10;
+
+    /// <summary>Throws an ArgumentException naming the first invalid setting.</summary>
+    public void ValidateForCaller() => Validate();
+
+    internal void Validate()
+    {
+        Model.Validate();
+        Augmentation.Validate(Model.Encoder.InputChannels);
+        if (Epochs < 1) throw new ArgumentOutOfRangeException(nameof(Epochs), Epochs, "Train for at least one epoch.");
+        if (BatchSize < 2) throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "Contrastive training needs a batch of at least 2.");
+        if (LearningRate <= 0) throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "Must be positive.");
+        if (WarmupEpochs < 0) throw new ArgumentOutOfRangeException(nameof(WarmupEpochs), WarmupEpochs, "Cannot be negative.");
+        if (ContrastiveWeight < 0 || GeoWeight < 0) throw new ArgumentOutOfRangeException(nameof(GeoWeight), "Loss weights cannot be negative.");
+        if (Variant.UsesGeo() && Model.GeoClasses < 1) throw new ArgumentException($"Variant {Variant} needs Model.GeoClasses > 0.");
+        if (Variant.UsesContrastive() != Model.Contrastive)
+            throw new ArgumentException($"Variant {Variant} needs Model.Contrastive = {Variant.UsesContrastive()}.");
+    }
+}

@@ -1,0 +1,27 @@
+namespace GeoSSL.Core.Training;
+
+/// <summary>What the loop reports every few steps and at the end of each epoch.</summary>
+public sealed record PretrainProgress
+{
+    /// <summary>True for the end-of-epoch summary (losses averaged over the epoch).</summary>
+    public bool IsEpochEnd { get; init; }
+    /// <summary>1-based epoch.</summary>
+    public int Epoch { get; init; }
+    public int Epochs { get; init; }
+    /// <summary>1-based step within the epoch.</summary>
+    public long Step { get; init; }
+    public long StepsPerEpoch { get; init; }
+    public double Loss { get; init; }
+    public double ContrastiveLoss { get; init; }
+    public double GeoLoss { get; init; }
+    public double LearningRate { get; init; }
+    public double ImagesPerSecond { get; init; }
+    public TimeSpan Elapsed { get; init; }
+
+    public override string ToString() =>
+        $"{(IsEpochEnd ? "epoch" : "step")} {Epoch}/{Epochs}{(IsEpochEnd ? "" : $" [{Step}/{StepsPerEpoch}]")}: loss {Loss:F4} " +
+        $"(contrastive {ContrastiveLoss:F4}, geo {GeoLoss:F4}) lr {LearningRate:G3} {ImagesPerSecond:F1} img/s, {Elapsed.TotalSeconds:F1}s";
+}
+
+/// <summary>Per-epoch averages kept in the result and in checkpoints.</summary>
+public sealed record EpochSummary(int Epoch, double Loss, double ContrastiveLoss, double GeoLoss, double LearningRate, double ImagesPerSecond, double Seconds);

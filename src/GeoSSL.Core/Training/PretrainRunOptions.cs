@@ -1,0 +1,25 @@
+namespace GeoSSL.Core.Training;
+
+/// <summary>How a run is carried out (not what is learned): device, checkpoints, reporting, cancellation.</summary>
+public sealed record PretrainRunOptions
+{
+    /// <summary>"auto", "cpu", "cuda" or "cuda:N".</summary>
+    public string Device { get; init; } = "auto";
+
+    /// <summary>Checkpoint file written during training; null writes none.</summary>
+    public string? CheckpointPath { get; init; }
+    /// <summary>Write the checkpoint every this many epochs (and at the end). 0 disables periodic checkpoints.</summary>
+    public int CheckpointEveryNEpochs { get; init; } = 1;
+    /// <summary>Also write it every this many steps within an epoch; 0 disables.</summary>
+    public int CheckpointEveryNSteps { get; init; }
+
+    /// <summary>Checkpoint to continue from (same epoch and step); null starts fresh.</summary>
+    public string? ResumeFrom { get; init; }
+
+    /// <summary>Stop (after writing a checkpoint, if a path is set) once this many epochs are done; null trains to the end.</summary>
+    public int? StopAfterEpochs { get; init; }
+
+    public IProgress<PretrainProgress>? Progress { get; init; }
+    public Action<string>? Log { get; init; }
+    public CancellationToken CancellationToken { get; init; }
+}

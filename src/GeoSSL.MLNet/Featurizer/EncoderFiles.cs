@@ -1,0 +1,40 @@
+using GeoSSL.Core.Export;
+using GeoSSL.Core.Training;
+
+namespace GeoSSL.MLNet.Featurizer;
+
+/// <summary>Turns a saved encoder (an exported .onnx, or a training checkpoint) into ONNX bytes for the featurizer.</summary>
+public static class EncoderFiles
+{
+    /// <param name="outputProjection">For checkpoints: output the projection head instead of pooled features.</param>
+    public static byte[] LoadAsOnnx(string path, bool outputProjection = false)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"Encoder file '{path}' does not exist.", path);
+        if (IsCheckpoint(path))
+        {
+            using var trainer = Pretrainer.FromCheckpoint(path, "cpu");
+            trainer.LoadWeights(path);
+            var aug = trainer.Config.Augmentation;
+            return OnnxEncoderExporter.Export(trainer.Encoder, new OnnxExportOptions
+            {
+                InputHeight = aug.OutputSize, InputWidth = aug.OutputSize, InputScale = 1f / 255f, Mean = aug.Mean, Std = aug.Std,
+                Head = outputProjection ? trainer.Model.QueryHead : null,
+            });
+        }
+        if (outputProjection)
+            throw new ArgumentException($"'{path}' is an ONNX file; outputProjection only applies to checkpoints (the ONNX file already fixes its output).", nameof(outputProjection));
+        var bytes = File.ReadAllBytes(path);
+        try { OnnxModelIo.ReadShapes(bytes, path); }
+        catch (Exception e) when (e is not InvalidDataException)
+        {
+            throw new InvalidDataException($"'{path}' is neither a GeoSSL checkpoint nor a readable ONNX model.", e);
+        }
+        return bytes;
+    }
+
+    private static bool IsCheckpoint(string path)
+    {
+        try { Checkpoint.ReadConfig(path); return true; }
+        catch (InvalidDataException) { return false; }
+    }
+}

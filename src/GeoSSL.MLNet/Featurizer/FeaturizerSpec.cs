@@ -1,0 +1,6 @@
+using GeoSSL.MLNet.Reading;
+
+namespace GeoSSL.MLNet.Featurizer;
+
+/// <summary>Where a featurizer reads images from and what it writes.</summary>
+public sealed record FeaturizerSpec(string ImageColumnName, ImageColumnKind ImageKind, string? ImageFolder, int ImageHeight, int ImageWidth, string OutputColumnName);

@@ -1,0 +1,43 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Transforms.Image;
+using GeoSSL.MLNet.Reading;
+
+namespace GeoSSL.MLNet.Featurizer;
+
+/// <summary>
+/// Builds the featurizer as a chain of stock ML.NET transforms: (LoadImages) → ResizeImages → ExtractPixels
+/// (planar RGB, 0..255) → ApplyOnnxModel (normalisation + encoder inside the graph) → DropColumns of the temporaries.
+/// Every piece is ML.NET's own, so <c>mlContext.Model.Save/Load</c> work as for any pipeline and embed the ONNX bytes.
+/// </summary>
+public static class GeoFeaturizerBuilder
+{
+    /// <param name="onnxModel">Encoder taking [N, 3, H, W] floats in 0..255 and returning [N, D]; its input/output names are rewritten to the pipeline's.</param>
+    public static IEstimator<ITransformer> CreateEstimator(TransformsCatalog transforms, FeaturizerSpec spec, byte[] onnxModel)
+    {
+        string prefix = spec.OutputColumnName;
+        string image = $"{prefix}.Image", resized = $"{prefix}.Resized", pixels = $"{prefix}.Pixels";
+        var temporaries = new List<string> { resized, pixels };
+        var model = OnnxModelIo.RenameIo(onnxModel, pixels, spec.OutputColumnName);
+        string source = spec.ImageColumnName;
+        IEstimator<ITransformer>? chain = null;
+        if (spec.ImageKind == ImageColumnKind.Path)
+        {
+            chain = transforms.LoadImages(image, spec.ImageFolder ?? "", spec.ImageColumnName);
+            source = image;
+            temporaries.Insert(0, image);
+        }
+        var rest = transforms.ResizeImages(resized, spec.ImageWidth, spec.ImageHeight, source, ImageResizingEstimator.ResizingKind.Fill)
+            .Append(transforms.ExtractPixels(pixels, resized, interleavePixelColors: false, outputAsFloatArray: true))
+            .Append(transforms.ApplyOnnxModel(spec.OutputColumnName, pixels, new MemoryStream(model)))
+            .Append(transforms.DropColumns(temporaries.ToArray()));
+        return chain is null ? rest : chain.Append(rest);
+    }
+
+    /// <summary>Fits the chain and flattens it into one <see cref="TransformerChain{ITransformer}"/> of stock transformers.</summary>
+    public static TransformerChain<ITransformer> Fit(TransformsCatalog transforms, FeaturizerSpec spec, byte[] onnxModel, IDataView input) =>
+        new(Flatten(CreateEstimator(transforms, spec, onnxModel).Fit(input)).ToArray());
+
+    private static IEnumerable<ITransformer> Flatten(ITransformer t) =>
+        t is IEnumerable<ITransformer> chain ? chain.SelectMany(Flatten) : new[] { t };
+}

@@ -1,0 +1,91 @@
+using Google.Protobuf;
+using Onnx;
+
+namespace GeoSSL.MLNet.Featurizer;
+
+/// <summary>
+/// Small edits and reads on ONNX bytes. ML.NET's ApplyOnnxModel binds columns by the graph's input/output
+/// names, so an encoder saved with the names "input"/"features" is renamed to the pipeline's column names.
+/// </summary>
+internal static class OnnxModelIo
+{
+    public static byte[] RenameIo(byte[] model, string inputName, string outputName)
+    {
+        var proto = ModelProto.Parser.ParseFrom(model);
+        var graph = proto.Graph;
+        var initializers = graph.Initializer.Select(i => i.Name).ToHashSet();
+        var inputs = graph.Input.Where(i => !initializers.Contains(i.Name)).ToList();
+        if (inputs.Count != 1 || graph.Output.Count != 1)
+            throw new InvalidDataException($"Expected an encoder with one input and one output; this model has {inputs.Count} and {graph.Output.Count}.");
+        Rename(graph, inputs[0].Name, inputName);
+        inputs[0].Name = inputName;
+        Rename(graph, graph.Output[0].Name, outputName);
+        graph.Output[0].Name = outputName;
+        return proto.ToByteArray();
+    }
+
+    private static void Rename(GraphProto graph, string from, string to)
+    {
+        if (from == to) return;
+        foreach (var node in graph.Node)
+        {
+            for (int i = 0; i < node.Input.Count; i++) if (node.Input[i] == from) node.Input[i] = to;
+            for (int i = 0; i < node.Output.Count; i++) if (node.Output[i] == from) node.Output[i] = to;
+        }
+    }
+
+    /// <summary>Channels, height and width of the encoder input and the output width, from the graph's declared shapes.</summary>
+    public static (int Channels, int Height, int Width, int OutputDimension) ReadShapes(byte[] model, string source)
+    {
+        var graph = ModelProto.Parser.ParseFrom(model).Graph;
+        var initializers = graph.Initializer.Select(i => i.Name).ToHashSet();
+        var input = graph.Input.FirstOrDefault(i => !initializers.Contains(i.Name))
+            ?? throw new InvalidDataException($"'{source}' has no graph input.");
+        var dims = input.Type.TensorType.Shape.Dim;
+        if (dims.Count != 4 || dims.Skip(1).Any(d => d.DimValue <= 0))
+            throw new InvalidDataException($"'{source}': input '{input.Name}' must be [N, C, H, W] with fixed C, H, W to be used as an image featurizer.");
+        var outDims = graph.Output[0].Type.TensorType.Shape.Dim;
+        if (outDims.Count != 2 || outDims[1].DimValue <= 0)
+            throw new InvalidDataException($"'{source}': output '{graph.Output[0].Name}' must be [N, D] with a fixed D.");
+        return ((int)dims[1].DimValue, (int)dims[2].DimValue, (int)dims[3].DimValue, (int)outDims[1].DimValue);
+    }
+
+    /// <summary>
+    /// A stand-in with the same input and output shapes (pool, flatten, matmul), used only to let ML.NET compute
+    /// the output schema before training has produced the real encoder.
+    /// </summary>
+    public static byte[] ShapeOnly(int channels, int height, int width, int outputDimension, string inputName, string outputName)
+    {
+        var graph = new GraphProto { Name = "geossl_shape_only" };
+        graph.Input.Add(Info(inputName, "N", channels, height, width));
+        graph.Output.Add(Info(outputName, "N", outputDimension));
+        var weight = new TensorProto { Name = "w", DataType = (int)TensorProto.Types.DataType.Float };
+        weight.Dims.AddRange(new long[] { channels, outputDimension });
+        weight.FloatData.AddRange(new float[channels * outputDimension]);
+        graph.Initializer.Add(weight);
+        graph.Node.Add(Node("GlobalAveragePool", inputName, "pooled"));
+        graph.Node.Add(Node("Flatten", "pooled", "flat"));
+        var matmul = Node("MatMul", "flat", outputName);
+        matmul.Input.Add("w");
+        graph.Node.Add(matmul);
+        var model = new ModelProto { IrVersion = 8, ProducerName = "GeoSSL.MLNet", Graph = graph };
+        model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = 17 });
+        return model.ToByteArray();
+    }
+
+    private static NodeProto Node(string op, string input, string output)
+    {
+        var n = new NodeProto { OpType = op, Name = output };
+        n.Input.Add(input);
+        n.Output.Add(output);
+        return n;
+    }
+
+    private static ValueInfoProto Info(string name, params object[] dims)
+    {
+        var shape = new TensorShapeProto();
+        foreach (var d in dims)
+            shape.Dim.Add(d is string s ? new TensorShapeProto.Types.Dimension { DimParam = s } : new TensorShapeProto.Types.Dimension { DimValue = (int)d });
+        return new ValueInfoProto { Name = name, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float, Shape = shape } } };
+    }
+}

@@ -1,0 +1,53 @@
+using GeoSSL.Data.Records;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Trainers;
+
+namespace GeoSSL.MLNet.Geo;
+
+/// <summary>
+/// The paper's geo pretext labels: k-means of image coordinates, here on the unit sphere (x, y, z) so that the
+/// antimeridian and the poles are handled, computed with ML.NET's KMeans trainer. One label per location; all
+/// images of a location share it. Deterministic for a seed (single-threaded k-means++ in a seeded context).
+/// </summary>
+public static class GeoClusterer
+{
+    private sealed class Point
+    {
+        [VectorType(3)] public float[] Features { get; set; } = new float[3];
+    }
+
+    private sealed class Assignment
+    {
+        [ColumnName("PredictedLabel")] public uint Cluster { get; set; }
+    }
+
+    /// <summary>Cluster labels (0..k-1) for each point given in degrees, and the number of clusters used.</summary>
+    /// <param name="clusters">Requested k; capped at the number of distinct coordinates.</param>
+    public static (int[] Labels, int Clusters) Cluster(IReadOnlyList<(double Latitude, double Longitude)> coordinates, int clusters, int seed)
+    {
+        if (coordinates.Count == 0) throw new ArgumentException("No coordinates to cluster.", nameof(coordinates));
+        if (clusters < 1) throw new ArgumentOutOfRangeException(nameof(clusters), clusters, "Need at least one geo cluster.");
+        var distinct = coordinates.Distinct().ToList();
+        int k = Math.Min(clusters, distinct.Count);
+        if (k == 1) return (new int[coordinates.Count], 1);
+
+        var ml = new MLContext(seed);
+        var points = distinct.Select(c => { var p = UnitSphere.FromDegrees(c.Latitude, c.Longitude); return new Point { Features = [p.X, p.Y, p.Z] }; }).ToList();
+        var data = ml.Data.LoadFromEnumerable(points);
+        var trainer = ml.Clustering.Trainers.KMeans(new KMeansTrainer.Options
+        {
+            FeatureColumnName = nameof(Point.Features),
+            NumberOfClusters = k,
+            NumberOfThreads = 1,
+            InitializationAlgorithm = KMeansTrainer.InitializationAlgorithm.KMeansPlusPlus,
+            MaximumNumberOfIterations = 1000,
+            OptimizationTolerance = 1e-9f,
+        });
+        var model = trainer.Fit(data);
+        var assigned = ml.Data.CreateEnumerable<Assignment>(model.Transform(data), reuseRowObject: false).Select(a => (int)a.Cluster - 1).ToArray();
+        var byCoordinate = new Dictionary<(double, double), int>();
+        for (int i = 0; i < distinct.Count; i++) byCoordinate[distinct[i]] = assigned[i];
+        return (coordinates.Select(c => byCoordinate[c]).ToArray(), k);
+    }
+}

@@ -1,0 +1,145 @@
+using GeoSSL.Core.Augmentation;
+using GeoSSL.Core.Contrastive;
+using GeoSSL.Core.Export;
+using GeoSSL.Core.Networks;
+using GeoSSL.Core.Training;
+using GeoSSL.Data.Images;
+using GeoSSL.Data.Records;
+using GeoSSL.Data.Sampling;
+using GeoSSL.MLNet.Featurizer;
+using GeoSSL.MLNet.Geo;
+using GeoSSL.MLNet.Logging;
+using GeoSSL.MLNet.Options;
+using GeoSSL.MLNet.Reading;
+using GeoSSL.MLNet.Training;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace GeoSSL.MLNet;
+
+/// <summary>
+/// Pretrains an image encoder with geography-aware self-supervision (MoCo-v2, temporal positives, geo pretext)
+/// on the input rows, then returns a featurizer: a chain of stock ML.NET transforms around the encoder exported
+/// to ONNX, which <c>mlContext.Model.Save/Load</c> handle natively.
+/// </summary>
+public sealed class GeoContrastivePretrainEstimator : IEstimator<TransformerChain<ITransformer>>
+{
+    private readonly TransformsCatalog catalog;
+    private readonly GeoContrastivePretrainOptions options;
+
+    public GeoContrastivePretrainEstimator(MLContext mlContext, GeoContrastivePretrainOptions options)
+        : this((mlContext ?? throw new ArgumentNullException(nameof(mlContext))).Transforms, options) { }
+
+    internal GeoContrastivePretrainEstimator(TransformsCatalog catalog, GeoContrastivePretrainOptions options)
+    {
+        this.catalog = catalog;
+        this.options = options ?? throw new ArgumentNullException(nameof(options));
+    }
+
+    public GeoContrastivePretrainOptions Options => options;
+
+    /// <summary>Report of the last Fit (losses per epoch, clusters, the encoder as ONNX); null before the first.</summary>
+    public GeoPretrainReport? LastReport { get; private set; }
+
+    public TransformerChain<ITransformer> Fit(IDataView input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var config = BuildConfig(geoClusters: 1); // validates the options before any work
+        GeoRecordReader.ValidateSchema(input.Schema, options);
+        using var log = new MLContextChannel(catalog, "GeoContrastivePretrain");
+
+        int size = options.ImageSize;
+        var (records, images) = GeoRecordReader.Read(input, options, size);
+        RecordValidator.Validate(records, options.LatitudeColumnName, options.LongitudeColumnName, options.LocationColumnName, options.ImageColumnName);
+        if (records.Count < options.BatchSize)
+            throw new GeoDataException($"The input has {records.Count} rows, fewer than one batch of {options.BatchSize}: add rows or lower BatchSize.");
+        log.Info($"Decoding {records.Count} images at {size}x{size}.");
+        images ??= DecodedImageSet.FromFiles(records.Select(r => r.ImagePath).ToList(), size, size, records.Select(r => r.Row).ToList());
+
+        var pairs = new TemporalPairSampler(records, options.Variant.UsesTemporalPositives(), options.AllowSameImagePositive);
+        int[] labels = new int[records.Count];
+        int clusters = 0;
+        if (options.Variant.UsesGeo())
+        {
+            (labels, clusters) = GeoClusterer.Cluster(records.Select(r => (r.Latitude, r.Longitude)).ToList(), options.GeoClusters, options.Seed);
+            log.Info($"Geo pretext: {clusters} k-means clusters of {pairs.LocationCount} locations on the unit sphere.");
+        }
+        config = BuildConfig(Math.Max(clusters, 1));
+        if (!options.Variant.UsesGeo()) config = config with { Model = config.Model with { GeoClasses = 0 } };
+
+        using var trainer = new Pretrainer(config, options.Device);
+        var run = new PretrainRunOptions
+        {
+            Device = options.Device, CheckpointPath = options.CheckpointPath, CheckpointEveryNEpochs = options.CheckpointEveryNEpochs,
+            CheckpointEveryNSteps = options.CheckpointEveryNSteps, ResumeFrom = options.ResumeFromCheckpoint,
+            Progress = options.Progress, Log = log.Info, CancellationToken = options.CancellationToken,
+        };
+        var result = trainer.Train(new ImageBatchSource(images, pairs, labels), run);
+
+        var exportOptions = ExportOptions(size, options.OutputProjection ? trainer.Model.QueryHead : null);
+        var onnx = OnnxEncoderExporter.Export(trainer.Encoder, exportOptions);
+        var report = new GeoPretrainReport(result, records.Count, pairs.LocationCount, clusters,
+            OnnxEncoderExporter.OutputDimension(trainer.Encoder, exportOptions), onnx, options.CheckpointPath);
+        if (options.OnnxExportPath is not null) report.SaveEncoderAsOnnx(options.OnnxExportPath);
+        LastReport = report;
+        log.Info($"Pretraining done in {result.Elapsed.TotalSeconds:F1}s; featurizer outputs {report.FeatureDimension} floats in column '{options.OutputColumnName}'.");
+        return GeoFeaturizerBuilder.Fit(catalog, Spec(input.Schema), onnx, input);
+    }
+
+    public SchemaShape GetOutputSchema(SchemaShape inputSchema)
+    {
+        BuildConfig(1);
+        foreach (var (column, option) in new[] { (options.ImageColumnName, nameof(options.ImageColumnName)), (options.LatitudeColumnName, nameof(options.LatitudeColumnName)),
+                     (options.LongitudeColumnName, nameof(options.LongitudeColumnName)), (options.LocationColumnName, nameof(options.LocationColumnName)) })
+            if (!inputSchema.Any(c => c.Name == column))
+                throw new ArgumentException($"Column '{column}' ({option}) is not in the input schema.", option);
+        var image = inputSchema.First(c => c.Name == options.ImageColumnName);
+        var kind = image.ItemType is TextDataViewType ? ImageColumnKind.Path : ImageColumnKind.Image;
+        int dim = options.OutputProjection ? options.ProjectionDimension : EncoderOptions().FeatureDimension;
+        var spec = new FeaturizerSpec(options.ImageColumnName, kind, options.ImageFolder, options.ImageSize, options.ImageSize, options.OutputColumnName);
+        var stand_in = OnnxModelIo.ShapeOnly(3, options.ImageSize, options.ImageSize, dim, "input", "features");
+        return GeoFeaturizerBuilder.CreateEstimator(catalog, spec, stand_in).GetOutputSchema(inputSchema);
+    }
+
+    private FeaturizerSpec Spec(DataViewSchema schema) => new(options.ImageColumnName,
+        InputColumns.ImageKind(schema, options.ImageColumnName, nameof(options.ImageColumnName)), options.ImageFolder,
+        options.ImageSize, options.ImageSize, options.OutputColumnName);
+
+    internal OnnxExportOptions ExportOptions(int size, ProjectionHead? head) => new()
+    {
+        InputHeight = size, InputWidth = size, InputScale = 1f / 255f, Mean = options.Mean, Std = options.Std, Head = head,
+    };
+
+    private ResNetOptions EncoderOptions() => new()
+    {
+        Depth = options.Architecture, BaseWidth = options.BaseWidth, SmallInputStem = options.SmallInputStem, InputChannels = 3,
+    };
+
+    private PretrainConfig BuildConfig(int geoClusters)
+    {
+        if (options.ImageSize < 8) throw new ArgumentOutOfRangeException(nameof(options.ImageSize), options.ImageSize, "ImageSize must be at least 8 pixels.");
+        if (options.GeoClusters < 1 && options.Variant.UsesGeo()) throw new ArgumentOutOfRangeException(nameof(options.GeoClusters), options.GeoClusters, "Need at least one geo cluster.");
+        if (string.IsNullOrWhiteSpace(options.OutputColumnName)) throw new ArgumentException("OutputColumnName is empty.", nameof(options.OutputColumnName));
+        var config = new PretrainConfig
+        {
+            Variant = options.Variant,
+            Model = new MocoOptions
+            {
+                Encoder = EncoderOptions(), ProjectionDimension = options.ProjectionDimension, QueueSize = options.QueueSize,
+                Momentum = options.EncoderMomentum, Temperature = options.Temperature,
+                GeoClasses = options.Variant.UsesGeo() ? geoClusters : 0, Contrastive = options.Variant.UsesContrastive(),
+            },
+            Augmentation = new AugmentationOptions
+            {
+                OutputSize = options.ImageSize, MinCropScale = options.MinCropScale, VerticalFlipProbability = options.VerticalFlipProbability,
+                Mean = options.Mean, Std = options.Std,
+            },
+            Epochs = options.Epochs, BatchSize = options.BatchSize, LearningRate = options.LearningRate, SgdMomentum = options.SgdMomentum,
+            WeightDecay = options.WeightDecay, WarmupEpochs = options.WarmupEpochs, CosineSchedule = options.CosineSchedule,
+            ContrastiveWeight = options.ContrastiveWeight, GeoWeight = options.GeoWeight, BatchNormGroups = options.BatchNormGroups,
+            Seed = options.Seed, ReportEveryNSteps = options.ReportEveryNSteps,
+        };
+        config.ValidateForCaller();
+        return config;
+    }
+}

@@ -1,0 +1,51 @@
+using GeoSSL.MLNet.Featurizer;
+using GeoSSL.MLNet.Reading;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace GeoSSL.MLNet;
+
+/// <summary>
+/// A featurizer from an already-trained encoder (ONNX bytes): the same stock-transform chain that
+/// <see cref="GeoContrastivePretrainEstimator"/> returns, without training.
+/// </summary>
+public sealed class GeoImageFeaturizerEstimator : IEstimator<TransformerChain<ITransformer>>
+{
+    private readonly TransformsCatalog catalog;
+    private readonly byte[] onnx;
+    private readonly string outputColumnName;
+    private readonly string imageColumnName;
+    private readonly string? imageFolder;
+    private readonly (int Channels, int Height, int Width, int OutputDimension) shapes;
+
+    public GeoImageFeaturizerEstimator(MLContext mlContext, byte[] onnxModel, string outputColumnName = "Features", string imageColumnName = "ImagePath", string? imageFolder = null)
+        : this(mlContext.Transforms, onnxModel, outputColumnName, imageColumnName, imageFolder) { }
+
+    internal GeoImageFeaturizerEstimator(TransformsCatalog catalog, byte[] onnxModel, string outputColumnName, string imageColumnName, string? imageFolder)
+    {
+        this.catalog = catalog;
+        onnx = onnxModel;
+        this.outputColumnName = outputColumnName;
+        this.imageColumnName = imageColumnName;
+        this.imageFolder = imageFolder;
+        shapes = OnnxModelIo.ReadShapes(onnxModel, "encoder");
+        if (shapes.Channels != 3) throw new ArgumentException($"The encoder takes {shapes.Channels} channels; image featurization supplies RGB (3).");
+    }
+
+    /// <summary>Width of the feature vector.</summary>
+    public int FeatureDimension => shapes.OutputDimension;
+
+    public TransformerChain<ITransformer> Fit(IDataView input) => GeoFeaturizerBuilder.Fit(catalog,
+        Spec(InputColumns.ImageKind(input.Schema, imageColumnName, "imageColumnName")), onnx, input);
+
+    public SchemaShape GetOutputSchema(SchemaShape inputSchema)
+    {
+        var col = inputSchema.FirstOrDefault(c => c.Name == imageColumnName);
+        if (col.Name is null) throw new ArgumentException($"Column '{imageColumnName}' (imageColumnName) is not in the input schema.", "imageColumnName");
+        return Build(col.ItemType is TextDataViewType ? ImageColumnKind.Path : ImageColumnKind.Image).GetOutputSchema(inputSchema);
+    }
+
+    private IEstimator<ITransformer> Build(ImageColumnKind kind) => GeoFeaturizerBuilder.CreateEstimator(catalog, Spec(kind), onnx);
+
+    private FeaturizerSpec Spec(ImageColumnKind kind) => new(imageColumnName, kind, imageFolder, shapes.Height, shapes.Width, outputColumnName);
+}

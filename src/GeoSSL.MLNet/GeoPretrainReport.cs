@@ -1,0 +1,37 @@
+using GeoSSL.Core.Training;
+
+namespace GeoSSL.MLNet;
+
+/// <summary>What the last <see cref="GeoContrastivePretrainEstimator.Fit"/> did, and the trained encoder as ONNX.</summary>
+public sealed class GeoPretrainReport
+{
+    private readonly byte[] onnx;
+
+    internal GeoPretrainReport(PretrainResult result, int images, int locations, int geoClusters, int featureDimension, byte[] onnx, string? checkpointPath)
+    {
+        Result = result; Images = images; Locations = locations; GeoClusters = geoClusters;
+        FeatureDimension = featureDimension; this.onnx = onnx; CheckpointPath = checkpointPath;
+    }
+
+    public PretrainResult Result { get; }
+    public IReadOnlyList<EpochSummary> Epochs => Result.Epochs;
+    public int Images { get; }
+    public int Locations { get; }
+    /// <summary>Geo clusters used (0 when the variant has no geo pretext).</summary>
+    public int GeoClusters { get; }
+    public int FeatureDimension { get; }
+    public string? CheckpointPath { get; }
+
+    /// <summary>The encoder as ONNX: input "input" [N,3,S,S] RGB 0..255 planar, output "features" [N,D].</summary>
+    public byte[] EncoderOnnx => (byte[])onnx.Clone();
+
+    /// <summary>Writes <see cref="EncoderOnnx"/> to a file (atomically).</summary>
+    public void SaveEncoderAsOnnx(string path)
+    {
+        var full = Path.GetFullPath(path);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        var temp = full + ".tmp";
+        File.WriteAllBytes(temp, onnx);
+        File.Move(temp, full, overwrite: true);
+    }
+}

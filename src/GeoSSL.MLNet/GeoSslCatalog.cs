@@ -1,0 +1,41 @@
+using GeoSSL.Core.Training;
+using GeoSSL.MLNet.Featurizer;
+using GeoSSL.MLNet.Options;
+using Microsoft.ML;
+
+namespace GeoSSL.MLNet;
+
+/// <summary>Entry points on <c>mlContext.Transforms</c>.</summary>
+public static class GeoSslCatalog
+{
+    /// <summary>
+    /// Geography-aware self-supervised pretraining (GASSL) of an image encoder; Fit trains it and returns a featurizer
+    /// that adds <paramref name="outputColumnName"/> (pooled encoder features). Other settings keep the paper's defaults;
+    /// use the <see cref="GeoContrastivePretrainOptions"/> overload for all of them.
+    /// </summary>
+    /// <param name="imageColumnName">Image paths (relative to <paramref name="imageFolder"/>) or images from LoadImages.</param>
+    /// <param name="locationColumnName">Groups the images of one place over time (temporal positives).</param>
+    public static GeoContrastivePretrainEstimator GeoContrastivePretrain(this TransformsCatalog catalog,
+        string outputColumnName = "Features", string imageColumnName = "ImagePath", string latitudeColumnName = "Latitude",
+        string longitudeColumnName = "Longitude", string locationColumnName = "LocationId", string? imageFolder = null,
+        PretrainVariant variant = PretrainVariant.MoCoV2GeoTemporalPositives, int epochs = 200, int batchSize = 256, int imageSize = 224)
+        => catalog.GeoContrastivePretrain(new GeoContrastivePretrainOptions
+        {
+            OutputColumnName = outputColumnName, ImageColumnName = imageColumnName, LatitudeColumnName = latitudeColumnName,
+            LongitudeColumnName = longitudeColumnName, LocationColumnName = locationColumnName, ImageFolder = imageFolder,
+            Variant = variant, Epochs = epochs, BatchSize = batchSize, ImageSize = imageSize,
+        });
+
+    /// <summary>Geography-aware self-supervised pretraining with every setting exposed.</summary>
+    public static GeoContrastivePretrainEstimator GeoContrastivePretrain(this TransformsCatalog catalog, GeoContrastivePretrainOptions options)
+        => new(catalog, options);
+
+    /// <summary>
+    /// A featurizer from a saved encoder, without training: an .onnx written by <c>SaveEncoderAsOnnx</c>/<c>OnnxExportPath</c>
+    /// (or any encoder taking [N,3,H,W] RGB 0..255 and returning [N,D]), or a training checkpoint.
+    /// </summary>
+    public static GeoImageFeaturizerEstimator GeoFeaturizeImage(this TransformsCatalog catalog, string encoderPath,
+        string outputColumnName = "Features", string imageColumnName = "ImagePath", string? imageFolder = null, bool outputProjection = false)
+        => new(catalog, EncoderFiles.LoadAsOnnx(encoderPath, outputProjection), outputColumnName, imageColumnName, imageFolder);
+
+}

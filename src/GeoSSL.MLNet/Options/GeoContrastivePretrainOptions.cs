@@ -1,0 +1,111 @@
+using GeoSSL.Core.Networks;
+using GeoSSL.Core.Training;
+
+namespace GeoSSL.MLNet.Options;
+
+/// <summary>
+/// Options of <see cref="GeoContrastivePretrainEstimator"/>. Defaults are the GASSL paper's (Ayush et al., ICCV 2021):
+/// MoCo-v2 + temporal positives + geo pretext, ResNet-50, 224 px, batch 256, queue 65536, m 0.999, T 0.2,
+/// SGD lr 0.03 momentum 0.9 wd 1e-4 with cosine decay, 100 geo clusters, alpha = beta = 1.
+/// For 64 px Sentinel-2 tiles on a CPU, ResNet-18 at 64 px with a batch of 64-128 and a queue of a few thousand is a practical start.
+/// </summary>
+public sealed class GeoContrastivePretrainOptions
+{
+    // ---- columns -------------------------------------------------------------------------------------------
+    /// <summary>Column holding the image: a path (text, relative to <see cref="ImageFolder"/>) or an image loaded by <c>LoadImages</c>. Default "ImagePath".</summary>
+    public string ImageColumnName { get; set; } = "ImagePath";
+    /// <summary>Latitude column in WGS84 degrees (Single or Double). Default "Latitude".</summary>
+    public string LatitudeColumnName { get; set; } = "Latitude";
+    /// <summary>Longitude column in WGS84 degrees (Single or Double). Default "Longitude".</summary>
+    public string LongitudeColumnName { get; set; } = "Longitude";
+    /// <summary>Column grouping the images of one location over time (text or integer). Default "LocationId".</summary>
+    public string LocationColumnName { get; set; } = "LocationId";
+    /// <summary>Optional acquisition time (DateTime, DateTimeOffset or ISO text); lets temporal positives prefer another date. Default none.</summary>
+    public string? TimestampColumnName { get; set; }
+    /// <summary>Name of the float vector column the featurizer adds. Default "Features".</summary>
+    public string OutputColumnName { get; set; } = "Features";
+    /// <summary>Folder that relative image paths are resolved against (null: the current directory).</summary>
+    public string? ImageFolder { get; set; }
+
+    // ---- method ----------------------------------------------------------------------------------------------
+    /// <summary>Which of the paper's methods to train. Default MoCo-v2 + Geo + TP.</summary>
+    public PretrainVariant Variant { get; set; } = PretrainVariant.MoCoV2GeoTemporalPositives;
+    /// <summary>With temporal positives, allow the positive to be the anchor itself even when other dates exist. Default false (always another date when there is one).</summary>
+    public bool AllowSameImagePositive { get; set; }
+    /// <summary>Number of k-means geo clusters (100 in the paper); capped at the number of distinct locations.</summary>
+    public int GeoClusters { get; set; } = 100;
+    /// <summary>Weight of the contrastive loss (alpha). Default 1.</summary>
+    public double ContrastiveWeight { get; set; } = 1.0;
+    /// <summary>Weight of the geo loss (beta). Default 1.</summary>
+    public double GeoWeight { get; set; } = 1.0;
+
+    // ---- network ---------------------------------------------------------------------------------------------
+    /// <summary>Backbone. Default ResNet-50 (the paper's).</summary>
+    public ResNetDepth Architecture { get; set; } = ResNetDepth.ResNet50;
+    /// <summary>Channels of layer1 (64 = torchvision). Smaller makes a cheaper encoder.</summary>
+    public int BaseWidth { get; set; } = 64;
+    /// <summary>3x3 stride-1 stem without max-pool, for 32-64 px tiles (more compute, finer features). Default false.</summary>
+    public bool SmallInputStem { get; set; }
+    /// <summary>Side in pixels the images are resized to for training and featurization. Default 224.</summary>
+    public int ImageSize { get; set; } = 224;
+    /// <summary>Projection width (128).</summary>
+    public int ProjectionDimension { get; set; } = 128;
+    /// <summary>Negatives in the queue (65536 in the paper; any size works with any batch).</summary>
+    public int QueueSize { get; set; } = 65536;
+    /// <summary>Key-encoder momentum (0.999).</summary>
+    public double EncoderMomentum { get; set; } = 0.999;
+    /// <summary>InfoNCE temperature (0.2).</summary>
+    public double Temperature { get; set; } = 0.2;
+    /// <summary>BatchNorm groups emulating multi-GPU ShuffleBN on one device. Default 4.</summary>
+    public int BatchNormGroups { get; set; } = 4;
+
+    // ---- optimisation ----------------------------------------------------------------------------------------
+    /// <summary>Epochs over all images (200 in MoCo-v2).</summary>
+    public int Epochs { get; set; } = 200;
+    /// <summary>Images per step (256).</summary>
+    public int BatchSize { get; set; } = 256;
+    /// <summary>Base learning rate (0.03).</summary>
+    public double LearningRate { get; set; } = 0.03;
+    /// <summary>SGD momentum (0.9).</summary>
+    public double SgdMomentum { get; set; } = 0.9;
+    /// <summary>Weight decay (1e-4).</summary>
+    public double WeightDecay { get; set; } = 1e-4;
+    /// <summary>Linear warm-up epochs before the cosine decay (0).</summary>
+    public double WarmupEpochs { get; set; }
+    /// <summary>Cosine learning-rate decay (true).</summary>
+    public bool CosineSchedule { get; set; } = true;
+    /// <summary>Seed of weights, sampling and augmentation: equal seeds give equal runs on the CPU.</summary>
+    public int Seed { get; set; } = 1;
+
+    // ---- augmentation ----------------------------------------------------------------------------------------
+    /// <summary>Smallest crop area of RandomResizedCrop (0.2).</summary>
+    public double MinCropScale { get; set; } = 0.2;
+    /// <summary>Probability of a vertical flip (0 in the paper; overhead images have no up, 0.5 is a sensible extra).</summary>
+    public double VerticalFlipProbability { get; set; }
+    /// <summary>Per-channel normalisation mean applied to 0..1 pixels (ImageNet's by default); baked into the exported ONNX.</summary>
+    public float[] Mean { get; set; } = [0.485f, 0.456f, 0.406f];
+    /// <summary>Per-channel normalisation std (ImageNet's by default).</summary>
+    public float[] Std { get; set; } = [0.229f, 0.224f, 0.225f];
+
+    // ---- run -------------------------------------------------------------------------------------------------
+    /// <summary>"auto" (CUDA when available), "cpu", "cuda" or "cuda:N".</summary>
+    public string Device { get; set; } = "auto";
+    /// <summary>Checkpoint file kept up to date during training (written atomically). Null writes none.</summary>
+    public string? CheckpointPath { get; set; }
+    /// <summary>Write the checkpoint every this many epochs (1).</summary>
+    public int CheckpointEveryNEpochs { get; set; } = 1;
+    /// <summary>Also write it every this many steps (0 = off).</summary>
+    public int CheckpointEveryNSteps { get; set; }
+    /// <summary>Checkpoint to continue from, at its epoch and step. Its configuration must match these options (Epochs may grow).</summary>
+    public string? ResumeFromCheckpoint { get; set; }
+    /// <summary>Also write the trained encoder as ONNX here (input: RGB 0..255 planar [N,3,S,S]; normalisation inside).</summary>
+    public string? OnnxExportPath { get; set; }
+    /// <summary>Featurizer output: false = pooled backbone features (for linear probes), true = the 128-d projection.</summary>
+    public bool OutputProjection { get; set; }
+    /// <summary>Report progress every this many steps (10).</summary>
+    public int ReportEveryNSteps { get; set; } = 10;
+    /// <summary>Receives step and epoch reports.</summary>
+    public IProgress<PretrainProgress>? Progress { get; set; }
+    /// <summary>Stops training; a checkpoint is written first when <see cref="CheckpointPath"/> is set.</summary>
+    public CancellationToken CancellationToken { get; set; }
+}

@@ -1,0 +1,284 @@
+using GeoSSL.Core.Export;
+using GeoSSL.Core.Networks;
+using Microsoft.ML.OnnxRuntime;
+using Onnx;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace GeoSSL.Tests.Core;
+
+[TestClass]
+public sealed class OnnxExportTests
+{
+    private const float Tolerance = 1e-4f;
+    private const int Batch = 5;
+
+    public TestContext TestContext { get; set; } = null!;
+
+    [TestMethod]
+    public void ResNet18SmallStem_MatchesTorchSharp()
+    {
+        using var encoder = BuildEncoder(new ResNetOptions { Depth = ResNetDepth.ResNet18, BaseWidth = 8, SmallInputStem = true }, seed: 1, size: 32);
+        var options = RgbOptions(32, 32);
+        double diff = CompareWithTorch(encoder, options, seed: 11);
+        Assert.AreEqual(64, OnnxEncoderExporter.OutputDimension(encoder, options));
+        TestContext.WriteLine($"ResNet-18 small stem, width 8, 32x32: max |diff| = {diff:E2}");
+    }
+
+    [TestMethod]
+    public void ResNet18StandardStem_MatchesTorchSharp()
+    {
+        using var encoder = BuildEncoder(new ResNetOptions { Depth = ResNetDepth.ResNet18, BaseWidth = 16 }, seed: 2, size: 64);
+        double diff = CompareWithTorch(encoder, RgbOptions(64, 64), seed: 12);
+        TestContext.WriteLine($"ResNet-18 standard stem, width 16, 64x64: max |diff| = {diff:E2}");
+    }
+
+    [TestMethod]
+    public void ResNet50_MatchesTorchSharp()
+    {
+        using var encoder = BuildEncoder(new ResNetOptions { Depth = ResNetDepth.ResNet50, BaseWidth = 8 }, seed: 3, size: 64);
+        double diff = CompareWithTorch(encoder, RgbOptions(64, 64), seed: 13);
+        Assert.AreEqual(256, encoder.FeatureDimension);
+        TestContext.WriteLine($"ResNet-50 standard stem, width 8, 64x64: max |diff| = {diff:E2}");
+    }
+
+    [TestMethod]
+    public void FourChannelInput_MatchesTorchSharp()
+    {
+        using var encoder = BuildEncoder(new ResNetOptions { Depth = ResNetDepth.ResNet18, BaseWidth = 8, InputChannels = 4, SmallInputStem = true }, seed: 4, size: 32);
+        var options = RgbOptions(32, 32) with
+        {
+            Mean = [0.485f, 0.456f, 0.406f, 0.5f],
+            Std = [0.229f, 0.224f, 0.225f, 0.25f],
+        };
+        double diff = CompareWithTorch(encoder, options, seed: 14);
+        TestContext.WriteLine($"ResNet-18 4-channel, width 8, 32x32: max |diff| = {diff:E2}");
+    }
+
+    [TestMethod]
+    public void ProjectionHead_MatchesTorchSharp()
+    {
+        using var encoder = BuildEncoder(new ResNetOptions { Depth = ResNetDepth.ResNet18, BaseWidth = 8, SmallInputStem = true }, seed: 5, size: 32);
+        torch.manual_seed(50);
+        using var head = new ProjectionHead(encoder.FeatureDimension, encoder.FeatureDimension, 16);
+        head.eval();
+        var options = RgbOptions(32, 32) with { Head = head };
+        Assert.AreEqual(16, OnnxEncoderExporter.OutputDimension(encoder, options));
+        double diff = CompareWithTorch(encoder, options, seed: 15);
+        TestContext.WriteLine($"ResNet-18 + projection head (64-64-16): max |diff| = {diff:E2}");
+
+        double diffNormalized = CompareWithTorch(encoder, options with { L2NormalizeOutput = true }, seed: 16);
+        TestContext.WriteLine($"ResNet-18 + projection head + L2 normalisation: max |diff| = {diffNormalized:E2}");
+    }
+
+    [TestMethod]
+    public void Export_LeavesModuleStateUntouched()
+    {
+        using var encoder = BuildEncoder(new ResNetOptions { Depth = ResNetDepth.ResNet18, BaseWidth = 8, SmallInputStem = true }, seed: 6, size: 32);
+
+        encoder.train();
+        var before = Snapshot(encoder);
+        OnnxEncoderExporter.Export(encoder, RgbOptions(32, 32));
+        Assert.IsTrue(encoder.training, "Export switched a training-mode encoder out of training mode.");
+        Assert.IsTrue(encoder.modules().All(m => m.training), "Export changed a sub-module's training flag.");
+        AssertSameState(before, Snapshot(encoder));
+
+        encoder.eval();
+        AssertExportIsDeterministic(encoder);
+        Assert.IsFalse(encoder.training, "Export switched an eval-mode encoder into training mode.");
+        Assert.IsTrue(encoder.modules().All(m => !m.training), "Export changed a sub-module's training flag.");
+        AssertSameState(before, Snapshot(encoder));
+    }
+
+    private static void AssertExportIsDeterministic(ResNetEncoder encoder)
+    {
+        byte[] a = OnnxEncoderExporter.Export(encoder, RgbOptions(32, 32));
+        byte[] b = OnnxEncoderExporter.Export(encoder, RgbOptions(32, 32));
+        CollectionAssert.AreEqual(a, b, "Export is not deterministic.");
+    }
+
+    [TestMethod]
+    public void Model_HasExpectedHeaderShapesAndOps()
+    {
+        using var encoder = BuildEncoder(new ResNetOptions { Depth = ResNetDepth.ResNet50, BaseWidth = 8 }, seed: 7, size: 64);
+        var model = ModelProto.Parser.ParseFrom(OnnxEncoderExporter.Export(encoder, RgbOptions(64, 64) with { InputName = "image", OutputName = "embedding" }));
+
+        Assert.AreEqual(8L, model.IrVersion);
+        Assert.AreEqual("GeoSSL.MLNet", model.ProducerName);
+        Assert.HasCount(1, model.OpsetImport);
+        Assert.AreEqual(17L, model.OpsetImport[0].Version);
+        Assert.AreEqual("", model.OpsetImport[0].Domain);
+
+        var input = model.Graph.Input.Single();
+        Assert.AreEqual("image", input.Name);
+        var inDims = input.Type.TensorType.Shape.Dim;
+        Assert.AreEqual("N", inDims[0].DimParam);
+        CollectionAssert.AreEqual(new long[] { 3, 64, 64 }, inDims.Skip(1).Select(d => d.DimValue).ToArray());
+        var output = model.Graph.Output.Single();
+        Assert.AreEqual("embedding", output.Name);
+        Assert.AreEqual("N", output.Type.TensorType.Shape.Dim[0].DimParam);
+        Assert.AreEqual(256L, output.Type.TensorType.Shape.Dim[1].DimValue);
+
+        var ops = model.Graph.Node.Select(n => n.OpType).ToList();
+        Assert.DoesNotContain("BatchNormalization", ops);
+        Assert.AreEqual(53, ops.Count(o => o == "Conv"), "ResNet-50 has 53 convolutions (49 + 4 downsample).");
+        Assert.AreEqual(17, ops.Count(o => o == "Add"), "16 residual additions plus one input-normalisation Add.");
+        Assert.AreEqual(1, ops.Count(o => o == "MaxPool"));
+        Assert.AreEqual(1, ops.Count(o => o == "GlobalAveragePool"));
+        Assert.IsTrue(model.Graph.Initializer.All(t => t.Dims.Aggregate(1L, (p, d) => p * d) * 4 == t.RawData.Length));
+    }
+
+    [TestMethod]
+    public void Save_WritesAtomicallyAndLoads()
+    {
+        using var encoder = BuildEncoder(new ResNetOptions { Depth = ResNetDepth.ResNet18, BaseWidth = 8, SmallInputStem = true }, seed: 8, size: 32);
+        var options = RgbOptions(32, 32);
+        string dir = Path.Combine(Path.GetTempPath(), "geossl-onnx-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            string path = Path.Combine(dir, "sub", "encoder.onnx");
+            OnnxEncoderExporter.Save(encoder, options, path);
+            File.WriteAllBytes(path + ".keep", []);
+            OnnxEncoderExporter.Save(encoder, options, path); // overwrite an existing file
+            CollectionAssert.AreEqual(OnnxEncoderExporter.Export(encoder, options), File.ReadAllBytes(path));
+            CollectionAssert.AreEquivalent(new[] { "encoder.onnx", "encoder.onnx.keep" },
+                Directory.GetFiles(Path.GetDirectoryName(path)!).Select(Path.GetFileName).ToArray(), "Temporary files were left behind.");
+            using var session = new InferenceSession(path);
+            Assert.AreEqual("features", session.OutputMetadata.Keys.Single());
+        }
+        finally
+        {
+            if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [TestMethod]
+    public void Export_RejectsMismatchedOptions()
+    {
+        using var encoder = BuildEncoder(new ResNetOptions { Depth = ResNetDepth.ResNet18, BaseWidth = 8, SmallInputStem = true }, seed: 9, size: 32, warmUp: false);
+        Assert.ThrowsExactly<ArgumentException>(() => OnnxEncoderExporter.Export(encoder, RgbOptions(32, 32) with { Mean = [0f, 0f] }));
+        Assert.ThrowsExactly<ArgumentException>(() => OnnxEncoderExporter.Export(encoder, RgbOptions(32, 32) with { Std = [1f, 0f, 1f] }));
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => OnnxEncoderExporter.Export(encoder, RgbOptions(0, 32)));
+        using var head = new ProjectionHead(32, 32, 8);
+        Assert.ThrowsExactly<ArgumentException>(() => OnnxEncoderExporter.Export(encoder, RgbOptions(32, 32) with { Head = head }));
+    }
+
+    // ---- helpers ----
+
+    private static OnnxExportOptions RgbOptions(int height, int width) => new()
+    {
+        InputHeight = height,
+        InputWidth = width,
+        InputScale = 1f / 255f,
+        Mean = OnnxExportOptions.ImageNetMean,
+        Std = OnnxExportOptions.ImageNetStd,
+    };
+
+    /// <summary>
+    /// Seeded encoder with non-trivial BatchNorm affine parameters and running statistics (from train-mode
+    /// forward passes on random normalised input), left in eval mode.
+    /// </summary>
+    private static ResNetEncoder BuildEncoder(ResNetOptions options, int seed, int size, bool warmUp = true)
+    {
+        torch.manual_seed(seed);
+        var encoder = new ResNetEncoder(options);
+        if (warmUp)
+        {
+            using var scope = NewDisposeScope();
+            using (no_grad())
+            {
+                foreach (var (_, module) in encoder.named_modules())
+                {
+                    if (module is not BatchNorm2d bn) continue;
+                    bn.weight!.uniform_(0.5, 1.5);
+                    bn.bias!.normal_(0, 0.2);
+                    bn.momentum = 0.5;
+                }
+                encoder.train();
+                for (int i = 0; i < 3; i++)
+                    encoder.forward(torch.randn(8, options.InputChannels, size, size) * 1.5 + 0.2);
+            }
+        }
+        encoder.eval();
+        return encoder;
+    }
+
+    /// <summary>
+    /// Exports the encoder, runs batch 5 and batch 1 through ONNX Runtime on 0..255 inputs, compares with
+    /// TorchSharp (normalised by hand) and returns the max abs difference.
+    /// </summary>
+    private double CompareWithTorch(ResNetEncoder encoder, OnnxExportOptions options, int seed)
+    {
+        bool wasTraining = encoder.training;
+        byte[] bytes = OnnxEncoderExporter.Export(encoder, options);
+        Assert.AreEqual(wasTraining, encoder.training, "Export changed the training flag.");
+
+        int channels = encoder.Options.InputChannels;
+        int h = options.InputHeight, w = options.InputWidth;
+        int d = OnnxEncoderExporter.OutputDimension(encoder, options);
+
+        float[] pixels;
+        float[] expected;
+        using (var scope = NewDisposeScope())
+        using (no_grad())
+        {
+            var generator = new Generator((ulong)seed);
+            var x = torch.randint(0, 256, [Batch, channels, h, w], generator: generator).to_type(ScalarType.Float32);
+            pixels = x.data<float>().ToArray();
+            var mean = torch.tensor(options.Mean!, [1, channels, 1, 1]);
+            var std = torch.tensor(options.Std!, [1, channels, 1, 1]);
+            var y = encoder.forward((x * options.InputScale - mean) / std);
+            if (options.Head is not null) y = options.Head.forward(y);
+            if (options.L2NormalizeOutput) y = nn.functional.normalize(y, p: 2, dim: 1);
+            CollectionAssert.AreEqual(new long[] { Batch, d }, y.shape);
+            expected = y.data<float>().ToArray();
+        }
+        Assert.IsTrue(expected.All(float.IsFinite));
+        Assert.IsGreaterThan(1e-3, expected.Max(Math.Abs), "Reference features are degenerate.");
+
+        using var session = new InferenceSession(bytes);
+        var (shape5, actual5) = Run(session, options, pixels, Batch, channels, h, w);
+        CollectionAssert.AreEqual(new long[] { Batch, d }, shape5);
+        double maxDiff = MaxAbsDiff(expected, actual5);
+
+        int perImage = channels * h * w;
+        var (shape1, actual1) = Run(session, options, pixels[..perImage], 1, channels, h, w);
+        CollectionAssert.AreEqual(new long[] { 1, d }, shape1);
+        maxDiff = Math.Max(maxDiff, MaxAbsDiff(expected[..d], actual1));
+
+        Assert.IsLessThanOrEqualTo((double)Tolerance, maxDiff, $"ONNX and TorchSharp disagree: max |diff| = {maxDiff:E3}.");
+        TestContext.WriteLine($"  max |feature| = {expected.Max(Math.Abs):G4}, max |diff| = {maxDiff:E2}");
+        return maxDiff;
+    }
+
+    private static (long[] Shape, float[] Values) Run(InferenceSession session, OnnxExportOptions options, float[] pixels, int batch, int c, int h, int w)
+    {
+        using var input = OrtValue.CreateTensorValueFromMemory(pixels, [batch, c, h, w]);
+        using var runOptions = new RunOptions();
+        using var outputs = session.Run(runOptions, [options.InputName], [input], [options.OutputName]);
+        var output = outputs[0];
+        return (output.GetTensorTypeAndShape().Shape, output.GetTensorDataAsSpan<float>().ToArray());
+    }
+
+    private static double MaxAbsDiff(float[] expected, float[] actual)
+    {
+        Assert.HasCount(expected.Length, actual);
+        double max = 0;
+        for (int i = 0; i < expected.Length; i++) max = Math.Max(max, Math.Abs((double)expected[i] - actual[i]));
+        return max;
+    }
+
+    private static Dictionary<string, float[]> Snapshot(ResNetEncoder encoder) =>
+        encoder.state_dict().ToDictionary(kv => kv.Key, kv =>
+        {
+            using var scope = NewDisposeScope();
+            return kv.Value.detach().to_type(ScalarType.Float32).cpu().data<float>().ToArray();
+        });
+
+    private static void AssertSameState(Dictionary<string, float[]> before, Dictionary<string, float[]> after)
+    {
+        CollectionAssert.AreEquivalent(before.Keys.ToArray(), after.Keys.ToArray());
+        foreach (var (key, values) in before) CollectionAssert.AreEqual(values, after[key], $"Export changed '{key}'.");
+    }
+}
