@@ -15,14 +15,17 @@ string verb = args.FirstOrDefault() ?? "pretrain";
 string repoData = FindBundledManifest();
 string manifest = Path.GetFullPath(argsMap.GetValueOrDefault("manifest", repoData));
 var ml = new MLContext(seed: 1);
-var data = ml.Data.LoadFromTextFile<ManifestRow>(manifest, separatorChar: ',', hasHeader: true);
 string imageFolder = Path.GetDirectoryName(manifest)!;
+var data = ml.Data.LoadFromTextFile<ManifestRow>(manifest, separatorChar: ',', hasHeader: true);
 
 if (verb == "featurize")
 {
     // Used by the tests to prove that a saved featurizer gives the same features in a fresh process.
     var model = ml.Model.Load(argsMap["model"], out _);
-    var features = model.Transform(data);
+    // Absolute paths work whatever image folder the saved featurizer was built with.
+    var rows = ml.Data.CreateEnumerable<ManifestRow>(data, reuseRowObject: false).ToList();
+    foreach (var r in rows) r.ImagePath = Path.GetFullPath(Path.Combine(imageFolder, r.ImagePath));
+    var features = model.Transform(ml.Data.LoadFromEnumerable(rows));
     using var writer = new StreamWriter(argsMap["out"]);
     var getterColumn = features.Schema[argsMap.GetValueOrDefault("column", "Features")];
     using var cursor = features.GetRowCursor(new[] { getterColumn });

@@ -35,7 +35,7 @@ public sealed class ResNetEncoder : Module<Tensor, Tensor>
             ? Conv2d(options.InputChannels, w, 3, stride: 1, padding: 1, bias: false)
             : Conv2d(options.InputChannels, w, 7, stride: 2, padding: 3, bias: false);
         bn1 = BatchNorm2d(w);
-        relu = ReLU(inplace: true);
+        relu = ReLU();
         maxpool = options.SmallInputStem ? Identity() : MaxPool2d(3, stride: 2, padding: 1);
         var blocks = options.Depth == ResNetDepth.ResNet50 ? new[] { 3, 4, 6, 3 } : new[] { 2, 2, 2, 2 };
         long inPlanes = w;

@@ -33,7 +33,7 @@ public sealed class BasicBlock : Module<Tensor, Tensor>
         var identity = downsample is null ? x : downsample.forward(x);
         var y = functional.relu(bn1.forward(conv1.forward(x)));
         y = bn2.forward(conv2.forward(y));
-        return functional.relu(y.add_(identity)).MoveToOuterDisposeScope();
+        return functional.relu(y + identity).MoveToOuterDisposeScope();
     }
 }
 
@@ -70,6 +70,6 @@ public sealed class Bottleneck : Module<Tensor, Tensor>
         var y = functional.relu(bn1.forward(conv1.forward(x)));
         y = functional.relu(bn2.forward(conv2.forward(y)));
         y = bn3.forward(conv3.forward(y));
-        return functional.relu(y.add_(identity)).MoveToOuterDisposeScope();
+        return functional.relu(y + identity).MoveToOuterDisposeScope();
     }
 }

@@ -81,6 +81,10 @@ public sealed class Pretrainer : IDisposable
                 var rng = StepRandom.For(config.Seed, state.Epoch, state.StepInEpoch);
                 source.FillBatch(anchors, rng, view1, view2, geo);
                 var (loss, lc, lg) = Step(view1, view2, geo, source, rng);
+                if (!double.IsFinite(loss))
+                    throw new InvalidOperationException(
+                        $"The loss became {loss} at epoch {state.Epoch + 1}, step {state.StepInEpoch + 1} (contrastive {lc}, geo {lg}). " +
+                        "Lower the learning rate or add warm-up; the last checkpoint, if any, is unchanged.");
                 state.EpochLossSum += loss; state.EpochContrastiveSum += lc; state.EpochGeoSum += lg;
                 state.StepLosses.Add((float)loss);
                 windowImages += b;

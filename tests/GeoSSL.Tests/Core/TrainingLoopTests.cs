@@ -1,0 +1,294 @@
+using GeoSSL.Core.Augmentation;
+using GeoSSL.Core.Contrastive;
+using GeoSSL.Core.Devices;
+using GeoSSL.Core.Networks;
+using GeoSSL.Core.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace GeoSSL.Tests.Core;
+
+[TestClass]
+public sealed class TrainingLoopTests
+{
+    private const int Epochs = 4;
+    private const int StepsPerEpoch = 5; // 160 images / batch 32
+    private const double LearningRate = 0.05;
+    private const float Tolerance = 1e-4f;
+
+    public TestContext TestContext { get; set; } = null!;
+
+    /// <summary>Reports synchronously on the training thread (System.Progress posts to the thread pool).</summary>
+    private sealed class SyncProgress(Action<PretrainProgress> onReport) : IProgress<PretrainProgress>
+    {
+        public void Report(PretrainProgress value) => onReport(value);
+    }
+
+    private static PretrainConfig Config(PretrainVariant variant = PretrainVariant.MoCoV2GeoTemporalPositives, int epochs = Epochs,
+        double learningRate = LearningRate) => new()
+    {
+        Variant = variant,
+        Model = new MocoOptions
+        {
+            Encoder = new ResNetOptions { Depth = ResNetDepth.ResNet18, BaseWidth = 8, SmallInputStem = false },
+            QueueSize = 100, // deliberately not a multiple of the batch
+            Momentum = 0.99,
+            GeoClasses = variant.UsesGeo() ? 8 : 0,
+            Contrastive = variant.UsesContrastive(),
+        },
+        Augmentation = new AugmentationOptions { OutputSize = 32 },
+        Epochs = epochs,
+        BatchSize = 32,
+        LearningRate = learningRate,
+        BatchNormGroups = 2,
+        Seed = 5,
+        ReportEveryNSteps = 1,
+    };
+
+    private sealed record RunSnapshot(PretrainResult Result, Dictionary<string, float[]> Weights, List<PretrainProgress> Reports, string Checkpoint);
+
+    private static Dictionary<string, float[]> Weights(Pretrainer trainer) =>
+        trainer.Model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().to(ScalarType.Float32).cpu().data<float>().ToArray());
+
+    /// <summary>Run A: 4 uninterrupted epochs with a checkpoint path, shared by the resume and progress tests.</summary>
+    private static readonly Lazy<RunSnapshot> Reference = new(() =>
+    {
+        var folder = TestData.TempFolder("train-reference");
+        var path = Path.Combine(folder, "a.ckpt");
+        var reports = new List<PretrainProgress>();
+        using var trainer = new Pretrainer(Config(), "cpu");
+        var result = trainer.Train(TestBatchSource.Oscd(), new PretrainRunOptions
+        {
+            Device = "cpu", CheckpointPath = path, Progress = new SyncProgress(reports.Add),
+        });
+        return new RunSnapshot(result, Weights(trainer), reports, path);
+    });
+
+    private static void AssertSameRun(RunSnapshot expected, PretrainResult actual, Dictionary<string, float[]> weights, string what)
+    {
+        Assert.IsTrue(actual.Completed, $"{what}: not completed");
+        Assert.HasCount(expected.Result.StepLosses.Count, actual.StepLosses, $"{what}: step count");
+        for (int i = 0; i < actual.StepLosses.Count; i++)
+            Assert.AreEqual(expected.Result.StepLosses[i], actual.StepLosses[i], Tolerance, $"{what}: loss of step {i}");
+        Assert.HasCount(expected.Result.Epochs.Count, actual.Epochs);
+        for (int e = 0; e < actual.Epochs.Count; e++)
+        {
+            Assert.AreEqual(expected.Result.Epochs[e].Epoch, actual.Epochs[e].Epoch);
+            Assert.AreEqual(expected.Result.Epochs[e].Loss, actual.Epochs[e].Loss, Tolerance, $"{what}: epoch {e + 1} loss");
+            Assert.AreEqual(expected.Result.Epochs[e].GeoLoss, actual.Epochs[e].GeoLoss, Tolerance, $"{what}: epoch {e + 1} geo loss");
+            Assert.AreEqual(expected.Result.Epochs[e].LearningRate, actual.Epochs[e].LearningRate, 1e-12, $"{what}: epoch {e + 1} lr");
+        }
+        CollectionAssert.AreEquivalent(expected.Weights.Keys.ToList(), weights.Keys.ToList());
+        Assert.IsTrue(weights.Keys.Any(k => k.StartsWith("encoder_q.")) && weights.ContainsKey("queue"));
+        foreach (var (name, w) in expected.Weights)
+        {
+            var other = weights[name];
+            float worst = 0;
+            for (int i = 0; i < w.Length; i++) worst = Math.Max(worst, Math.Abs(w[i] - other[i]));
+            Assert.IsLessThan(Tolerance, worst, $"{what}: weights '{name}' differ by {worst:E2}");
+        }
+    }
+
+    private static void AssertNoTempFiles(string folder) =>
+        Assert.IsEmpty(Directory.GetFiles(folder, "*.tmp", SearchOption.AllDirectories), "a checkpoint write left a temporary file");
+
+    [TestMethod]
+    public void LossDecreases_OnRealTiles()
+    {
+        var source = TestBatchSource.Oscd();
+        using var trainer = new Pretrainer(Config(epochs: 6), "cpu");
+        var result = trainer.Train(source, new PretrainRunOptions { Device = "cpu" });
+        foreach (var e in result.Epochs)
+            TestContext.WriteLine($"epoch {e.Epoch}: loss {e.Loss:F4} contrastive {e.ContrastiveLoss:F4} geo {e.GeoLoss:F4} lr {e.LearningRate:F4} {e.ImagesPerSecond:F0} img/s");
+        Assert.IsTrue(result.Completed);
+        Assert.HasCount(6, result.Epochs);
+        Assert.HasCount(6 * StepsPerEpoch, result.StepLosses);
+        Assert.AreEqual(6 * StepsPerEpoch, source.Batches);
+        Assert.IsTrue(result.StepLosses.All(float.IsFinite));
+        var first = result.Epochs[0];
+        var last = result.Epochs[^1];
+        // untrained: geo ~ ln 8 = 2.08 and contrastive ~ ln 101 = 4.6
+        Assert.AreEqual(Math.Log(8), first.GeoLoss, 0.6);
+        Assert.IsGreaterThan(2.0, first.ContrastiveLoss);
+        Assert.IsLessThan(first.Loss, last.Loss, "total loss did not decrease");
+        Assert.IsLessThan(0.75 * first.GeoLoss, last.GeoLoss, $"geo loss {first.GeoLoss:F3} -> {last.GeoLoss:F3}");
+        Assert.AreEqual(last.ContrastiveLoss + last.GeoLoss, last.Loss, 1e-4);
+    }
+
+    [TestMethod]
+    public void GeoOnly_TrainsWithoutKeyEncoder()
+    {
+        var config = Config(PretrainVariant.GeoOnly, epochs: 4);
+        var source = TestBatchSource.Oscd(temporalPositives: false);
+        using var trainer = new Pretrainer(config, "cpu");
+        var names = trainer.Model.state_dict().Keys.ToList();
+        Assert.IsFalse(names.Any(n => n.StartsWith("encoder_k.") || n.StartsWith("head_k.") || n == "queue"), "geo-only model has a key encoder or queue");
+        var result = trainer.Train(source, new PretrainRunOptions { Device = "cpu" });
+        foreach (var e in result.Epochs) TestContext.WriteLine($"epoch {e.Epoch}: geo {e.GeoLoss:F4}");
+        Assert.IsTrue(result.Completed);
+        Assert.IsTrue(result.Epochs.All(e => e.ContrastiveLoss == 0), "geo-only run reports a contrastive loss");
+        Assert.IsTrue(result.Epochs.All(e => Math.Abs(e.Loss - e.GeoLoss) < 1e-6));
+        Assert.IsLessThan(0.75 * result.Epochs[0].GeoLoss, result.Epochs[^1].GeoLoss);
+        Assert.Throws<InvalidOperationException>(() => trainer.Model.QueueSnapshot());
+    }
+
+    [TestMethod]
+    public void ResumeFromEpochCheckpoint_ReproducesTheUninterruptedRun()
+    {
+        var reference = Reference.Value;
+        var folder = TestData.TempFolder("train-resume-epoch");
+        var path = Path.Combine(folder, "b.ckpt");
+        using (var first = new Pretrainer(Config(), "cpu"))
+        {
+            var partial = first.Train(TestBatchSource.Oscd(), new PretrainRunOptions { Device = "cpu", CheckpointPath = path, StopAfterEpochs = 2 });
+            Assert.IsFalse(partial.Completed);
+            Assert.HasCount(2, partial.Epochs);
+            Assert.HasCount(2 * StepsPerEpoch, partial.StepLosses);
+            for (int i = 0; i < partial.StepLosses.Count; i++)
+                Assert.AreEqual(reference.Result.StepLosses[i], partial.StepLosses[i], Tolerance, $"same seed, step {i}");
+        }
+        Assert.IsTrue(File.Exists(path));
+        AssertNoTempFiles(folder);
+        Assert.AreEqual(ConfigJson.Serialize(Config()), ConfigJson.Serialize(Checkpoint.ReadConfig(path)));
+
+        var source = TestBatchSource.Oscd();
+        using var second = new Pretrainer(Config(), "cpu");
+        var resumed = second.Train(source, new PretrainRunOptions { Device = "cpu", CheckpointPath = path, ResumeFrom = path });
+        Assert.AreEqual(2 * StepsPerEpoch, source.Batches, "the resumed run should only train epochs 3-4");
+        AssertSameRun(reference, resumed, Weights(second), "resumed from epoch 2");
+        AssertNoTempFiles(folder);
+
+        // resuming a finished run trains nothing and returns the same history
+        var idle = TestBatchSource.Oscd();
+        using var third = new Pretrainer(Config(), "cpu");
+        var again = third.Train(idle, new PretrainRunOptions { Device = "cpu", ResumeFrom = path });
+        Assert.AreEqual(0, idle.Batches);
+        AssertSameRun(reference, again, Weights(third), "resumed from the final checkpoint");
+    }
+
+    [TestMethod]
+    public void CancelMidEpoch_WithStepCheckpoints_ResumesToTheSameResult()
+    {
+        var reference = Reference.Value;
+        var folder = TestData.TempFolder("train-resume-step");
+        var path = Path.Combine(folder, "c.ckpt");
+        var stepCopy = Path.Combine(folder, "after-step-2.ckpt");
+        using var cts = new CancellationTokenSource();
+        var seen = new List<PretrainProgress>();
+        var progress = new SyncProgress(p =>
+        {
+            seen.Add(p);
+            if (!p.IsEpochEnd && p.Epoch == 2 && p.Step == 3)
+            {
+                // the file now holds the step checkpoint written after step 2 of epoch 2
+                File.Copy(path, stepCopy);
+                cts.Cancel();
+            }
+        });
+        using (var trainer = new Pretrainer(Config(), "cpu"))
+        {
+            Assert.ThrowsExactly<OperationCanceledException>(() => trainer.Train(TestBatchSource.Oscd(), new PretrainRunOptions
+            {
+                Device = "cpu", CheckpointPath = path, CheckpointEveryNSteps = 2, Progress = progress, CancellationToken = cts.Token,
+            }));
+        }
+        Assert.IsTrue(File.Exists(path), "no checkpoint after cancellation");
+        Assert.IsTrue(File.Exists(stepCopy), "the cancellation point was never reached");
+        Assert.IsFalse(seen.Any(p => p.Epoch == 2 && p.Step == 4), "training went on after cancellation");
+        AssertNoTempFiles(folder);
+
+        // the cancellation checkpoint: 8 steps done, 12 to go
+        var source = TestBatchSource.Oscd();
+        using (var resumed = new Pretrainer(Config(), "cpu"))
+        {
+            var result = resumed.Train(source, new PretrainRunOptions { Device = "cpu", ResumeFrom = path });
+            Assert.AreEqual(4 * StepsPerEpoch - 8, source.Batches);
+            AssertSameRun(reference, result, Weights(resumed), "resumed after cancellation");
+        }
+
+        // the periodic mid-epoch checkpoint: 7 steps done, 13 to go
+        var fromStep = TestBatchSource.Oscd();
+        using (var resumed = new Pretrainer(Config(), "cpu"))
+        {
+            var result = resumed.Train(fromStep, new PretrainRunOptions { Device = "cpu", ResumeFrom = stepCopy });
+            Assert.AreEqual(4 * StepsPerEpoch - 7, fromStep.Batches);
+            AssertSameRun(reference, result, Weights(resumed), "resumed from the step-2 checkpoint");
+        }
+    }
+
+    [TestMethod]
+    public void ResumeWithADifferentConfiguration_Throws()
+    {
+        var checkpoint = Reference.Value.Checkpoint;
+        foreach (var other in new[] { Config(learningRate: 0.1), Config() with { Seed = 6 }, Config() with { Augmentation = new AugmentationOptions { OutputSize = 40 } } })
+        {
+            var source = TestBatchSource.Oscd();
+            using var trainer = new Pretrainer(other, "cpu");
+            var e = Assert.Throws<ArgumentException>(() => trainer.Train(source, new PretrainRunOptions { Device = "cpu", ResumeFrom = checkpoint }));
+            StringAssert.Contains(e.Message, checkpoint);
+            Assert.AreEqual(0, source.Batches);
+        }
+        using var missing = new Pretrainer(Config(), "cpu");
+        Assert.Throws<FileNotFoundException>(() => missing.Train(TestBatchSource.Oscd(),
+            new PretrainRunOptions { Device = "cpu", ResumeFrom = Path.Combine(TestData.TempFolder("no-ckpt"), "none.ckpt") }));
+    }
+
+    [TestMethod]
+    public void Progress_ReportsStepsAndEpochs_WithCosineLearningRate()
+    {
+        var reports = Reference.Value.Reports;
+        var steps = reports.Where(r => !r.IsEpochEnd).ToList();
+        var ends = reports.Where(r => r.IsEpochEnd).ToList();
+        Assert.HasCount(Epochs, ends);
+        Assert.HasCount(Epochs * (StepsPerEpoch - 1), steps); // every step but the last of an epoch, which the epoch report covers
+        CollectionAssert.AreEqual(Enumerable.Range(1, Epochs).ToArray(), ends.Select(r => r.Epoch).ToArray());
+        foreach (var r in reports)
+        {
+            Assert.AreEqual(Epochs, r.Epochs);
+            Assert.AreEqual((long)StepsPerEpoch, r.StepsPerEpoch);
+            Assert.IsTrue(double.IsFinite(r.ImagesPerSecond) && r.ImagesPerSecond > 0, $"images/s = {r.ImagesPerSecond} in {r}");
+            Assert.IsTrue(double.IsFinite(r.Loss) && r.Loss > 0, r.ToString());
+            long global = (r.Epoch - 1) * StepsPerEpoch + r.Step - 1;
+            double expectedLr = LearningRate * 0.5 * (1 + Math.Cos(Math.PI * global / (Epochs * StepsPerEpoch)));
+            Assert.AreEqual(expectedLr, r.LearningRate, 1e-12, $"lr of {r}");
+        }
+        Assert.AreEqual(LearningRate, steps[0].LearningRate, 1e-12);
+        for (int i = 1; i < ends.Count; i++)
+            Assert.IsLessThan(ends[i - 1].LearningRate, ends[i].LearningRate, "cosine schedule should decrease every epoch");
+        Assert.IsLessThan(ends[0].LearningRate, ends[^1].LearningRate);
+        for (int e = 0; e < Epochs; e++)
+        {
+            var epochSteps = steps.Where(s => s.Epoch == e + 1).Select(s => s.Step).ToArray();
+            CollectionAssert.AreEqual(new long[] { 1, 2, 3, 4 }, epochSteps);
+            Assert.AreEqual(Reference.Value.Result.Epochs[e].Loss, ends[e].Loss, 1e-12);
+            Assert.AreEqual((long)StepsPerEpoch, ends[e].Step);
+        }
+        Assert.IsTrue(ends.Zip(ends.Skip(1)).All(p => p.Second.Elapsed >= p.First.Elapsed));
+    }
+
+    [TestMethod]
+    public void DeviceSelector_CpuWorks_CudaNeedsTheCudaPackage_UnknownIsRejected()
+    {
+        Assert.AreEqual(DeviceType.CPU, DeviceSelector.Resolve("cpu").type);
+        Assert.AreEqual(DeviceType.CPU, DeviceSelector.Resolve(" CPU ").type);
+        Assert.IsFalse(cuda.is_available(), "this test expects a machine without a GPU");
+        Assert.AreEqual(DeviceType.CPU, DeviceSelector.Resolve("auto").type);
+        Assert.AreEqual(DeviceType.CPU, DeviceSelector.Resolve(null).type);
+        foreach (var spec in new[] { "cuda", "cuda:0", "CUDA:1" })
+        {
+            var e = Assert.ThrowsExactly<InvalidOperationException>(() => DeviceSelector.Resolve(spec));
+            StringAssert.Contains(e.Message, "TorchSharp-cuda");
+            StringAssert.Contains(e.Message, spec);
+        }
+        var gpu = Assert.Throws<ArgumentException>(() => DeviceSelector.Resolve("gpu"));
+        StringAssert.Contains(gpu.Message, "gpu");
+        Assert.Throws<ArgumentException>(() => DeviceSelector.Resolve("cuda:x"));
+        var ctor = Assert.ThrowsExactly<InvalidOperationException>(() => new Pretrainer(Config(), "cuda"));
+        StringAssert.Contains(ctor.Message, "TorchSharp-cuda");
+        Assert.Throws<ArgumentException>(() => new Pretrainer(Config(), "gpu"));
+
+        using var trainer = new Pretrainer(Config(), "cpu");
+        Assert.AreEqual(DeviceType.CPU, trainer.Device.type);
+        Assert.IsTrue(trainer.Model.parameters().All(p => p.device_type == DeviceType.CPU));
+    }
+}
