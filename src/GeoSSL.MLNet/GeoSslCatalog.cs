@@ -1,9 +1,10 @@
 using GeoSSL.Core.Training;
 using GeoSSL.MLNet.Featurizer;
 using GeoSSL.MLNet.Options;
-using Microsoft.ML;
+using GeoSSL.MLNet;
 
-namespace GeoSSL.MLNet;
+// In ML.NET's namespace, like ML.NET's own catalog extensions, so `mlContext.Transforms.` finds them without a using.
+namespace Microsoft.ML;
 
 /// <summary>Entry points on <c>mlContext.Transforms</c>.</summary>
 public static class GeoSslCatalog

@@ -25,12 +25,21 @@ public sealed class DecodedImageSet
         int size = ImageDecoder.Channels * height * width;
         var buffer = new byte[(long)count * size];
         int done = 0;
-        Parallel.For(0, count, i =>
+        try
         {
-            load(i, buffer.AsMemory(i * size, size));
-            int n = Interlocked.Increment(ref done);
-            if (progress is not null && (n % 500 == 0 || n == count)) progress.Report(n);
-        });
+            Parallel.For(0, count, i =>
+            {
+                load(i, buffer.AsMemory(i * size, size));
+                int n = Interlocked.Increment(ref done);
+                if (progress is not null && (n % 500 == 0 || n == count)) progress.Report(n);
+            });
+        }
+        catch (AggregateException e)
+        {
+            // Report the failing image with the lowest row, whatever order the threads met the failures in.
+            var first = e.Flatten().InnerExceptions.OrderBy(x => (x as Records.GeoDataException)?.Row ?? long.MaxValue).First();
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(first).Throw();
+        }
         return new DecodedImageSet(buffer, count, height, width);
     }
 
