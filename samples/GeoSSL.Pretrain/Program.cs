@@ -42,7 +42,7 @@ if (verb != "pretrain") { Console.Error.WriteLine($"Unknown command '{verb}'. Us
 
 string outDir = Path.GetFullPath(argsMap.GetValueOrDefault("out", "runs/sample"));
 Directory.CreateDirectory(outDir);
-ml.Log += (_, e) => { if (e.Source == "GeoContrastivePretrain" && e.Kind == Microsoft.ML.Runtime.ChannelMessageKind.Info) Console.WriteLine($"  [log] {e.RawMessage}"); };
+ml.Log += (_, e) => { if (e.Source.Contains("GeoContrastivePretrain") && e.Kind == Microsoft.ML.Runtime.ChannelMessageKind.Info) Console.WriteLine($"  [log] {e.RawMessage}"); };
 var options = new GeoContrastivePretrainOptions
 {
     ImageFolder = imageFolder,

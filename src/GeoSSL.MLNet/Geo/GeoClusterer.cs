@@ -31,6 +31,19 @@ public static class GeoClusterer
         var distinct = coordinates.Distinct().ToList();
         int k = Math.Min(clusters, distinct.Count);
         if (k == 1) return (new int[coordinates.Count], 1);
+        if (k == distinct.Count) // one cluster per place: nothing to optimise
+        {
+            var own = distinct.Select((c, i) => (c, i)).ToDictionary(p => p.c, p => p.i);
+            return (coordinates.Select(c => own[c]).ToArray(), k);
+        }
+        var (labels, used) = KMeans(distinct, k, seed);
+        var byCoordinate = new Dictionary<(double, double), int>();
+        for (int i = 0; i < distinct.Count; i++) byCoordinate[distinct[i]] = labels[i];
+        return (coordinates.Select(c => byCoordinate[c]).ToArray(), used);
+    }
+
+    private static (int[] Labels, int Clusters) KMeans(List<(double Latitude, double Longitude)> distinct, int k, int seed)
+    {
 
         var ml = new MLContext(seed);
         var points = distinct.Select(c => { var p = UnitSphere.FromDegrees(c.Latitude, c.Longitude); return new Point { Features = [p.X, p.Y, p.Z] }; }).ToList();
@@ -44,10 +57,17 @@ public static class GeoClusterer
             MaximumNumberOfIterations = 1000,
             OptimizationTolerance = 1e-9f,
         });
-        var model = trainer.Fit(data);
-        var assigned = ml.Data.CreateEnumerable<Assignment>(model.Transform(data), reuseRowObject: false).Select(a => (int)a.Cluster - 1).ToArray();
-        var byCoordinate = new Dictionary<(double, double), int>();
-        for (int i = 0; i < distinct.Count; i++) byCoordinate[distinct[i]] = assigned[i];
-        return (coordinates.Select(c => byCoordinate[c]).ToArray(), k);
+        try
+        {
+            var model = trainer.Fit(data);
+            var assigned = ml.Data.CreateEnumerable<Assignment>(model.Transform(data), reuseRowObject: false).Select(a => (int)a.Cluster - 1).ToArray();
+            return (assigned, k);
+        }
+        catch (InvalidOperationException e) when (e.Message.Contains("distinct instances", StringComparison.Ordinal) && k > 2)
+        {
+            // ML.NET measures distances in float32; places a few hundred metres apart can look identical to its
+            // k-means++ seeding, which then cannot find k distinct centres. Ask for fewer clusters.
+            return KMeans(distinct, Math.Max(2, k * 3 / 4), seed);
+        }
     }
 }

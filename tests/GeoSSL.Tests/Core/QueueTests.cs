@@ -96,10 +96,12 @@ public sealed class QueueTests
             model.Enqueue(keys);
             fifo.AddRange(Enumerable.Range(next, n));
             next += n;
-            var newest = fifo.Skip(Math.Max(0, fifo.Count - QueueSize)).OrderBy(i => i).ToArray();
-            var held = ColumnIds(model).OrderBy(i => i).ToArray();
-            if (fifo.Count >= QueueSize)
+            if (fifo.Count >= QueueSize) // before that, some columns still hold the random initial keys
+            {
+                var newest = fifo.Skip(fifo.Count - QueueSize).ToArray();
+                var held = ColumnIds(model).OrderBy(i => i).ToArray();
                 CollectionAssert.AreEqual(newest, held, $"after a batch of {n} ({fifo.Count} keys so far)");
+            }
             Assert.IsTrue(model.QueuePointer is >= 0 and < QueueSize);
         }
     }

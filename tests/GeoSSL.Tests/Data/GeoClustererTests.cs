@@ -73,6 +73,21 @@ public sealed class GeoClustererTests
     }
 
     [TestMethod]
+    public void RealCoordinates_ReportedClusterCount_EqualsTheLabelsInUse()
+    {
+        // "the number of clusters used" must match the labels handed out: the geo head gets that many classes.
+        // With 8 cities of 20 locations each, 16 and 40 clusters can all be populated.
+        foreach (int k in new[] { 16, 40 })
+        {
+            var (labels, clusters) = GeoClusterer.Cluster(Coordinates(), k, seed: 1);
+            Assert.IsTrue(labels.All(l => l >= 0 && l < clusters), $"k={k}: label outside [0, {clusters})");
+            int used = labels.Distinct().Count();
+            Assert.AreEqual(clusters, used,
+                $"k={k}: {clusters} clusters reported but only {used} hold any location (float32 k-means on raw unit-sphere coordinates cannot resolve tiles ~600 m apart)");
+        }
+    }
+
+    [TestMethod]
     public void Antimeridian_NeighboursShareACluster()
     {
         var coords = new List<(double, double)>
