@@ -32,6 +32,7 @@ public sealed class Pretrainer : IDisposable
         config.Validate();
         this.config = config;
         device = DeviceSelector.Resolve(deviceSpec);
+        if (device.type == DeviceType.CPU) CpuConvolutionFix.Apply();
         torch.manual_seed(config.Seed);
         model = new GeoMoco(config.Model);
         model.to(device);
@@ -84,7 +85,7 @@ public sealed class Pretrainer : IDisposable
                 if (!double.IsFinite(loss))
                     throw new InvalidOperationException(
                         $"The loss became {loss} at epoch {state.Epoch + 1}, step {state.StepInEpoch + 1} (contrastive {lc}, geo {lg}). " +
-                        "Lower the learning rate or add warm-up; the last checkpoint, if any, is unchanged.");
+                        "Lower the learning rate or add warm-up (or report it with the settings: it can also be a numerical fault of the backend); the last checkpoint, if any, is unchanged.");
                 state.EpochLossSum += loss; state.EpochContrastiveSum += lc; state.EpochGeoSum += lg;
                 state.StepLosses.Add((float)loss);
                 windowImages += b;

@@ -61,7 +61,10 @@ public static class GeoClusterer
         {
             var model = trainer.Fit(data);
             var assigned = ml.Data.CreateEnumerable<Assignment>(model.Transform(data), reuseRowObject: false).Select(a => (int)a.Cluster - 1).ToArray();
-            return (assigned, k);
+            // ML.NET's float32 distances can leave clusters empty; renumber the used ones 0..used-1 so the geo head
+            // has no class that never occurs.
+            var used = assigned.Distinct().OrderBy(c => c).Select((c, i) => (c, i)).ToDictionary(p => p.c, p => p.i);
+            return (assigned.Select(c => used[c]).ToArray(), used.Count);
         }
         catch (InvalidOperationException e) when (e.Message.Contains("distinct instances", StringComparison.Ordinal) && k > 2)
         {

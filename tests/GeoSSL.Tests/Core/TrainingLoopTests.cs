@@ -42,7 +42,7 @@ public sealed class TrainingLoopTests
         {
             try
             {
-                _ = torch.zeros(1).Dispose; // make sure TorchSharp has loaded libtorch
+                torch.zeros(1).Dispose(); // make sure TorchSharp has loaded libtorch
                 var context = GlobalContext();
                 bool previous = UserEnabledMkldnn(context);
                 SetUserEnabledMkldnn(context, enabled);
@@ -205,36 +205,39 @@ public sealed class TrainingLoopTests
             catch (InvalidOperationException e) { Assert.Fail("Training the BaseWidth-8 encoder on the CPU failed: " + e.Message); }
             Assert.IsTrue(result!.StepLosses.All(float.IsFinite), "non-finite step loss: " + string.Join(", ", result.StepLosses));
 
-            // gradients of the trained query encoder on a real batch, float32 as configured vs float64
+            // gradients of the trained query encoder on real batches, float32 as configured vs a float64 twin. The
+            // oneDNN fault reads uninitialised memory, so it shows up in about half of the backward passes: try 12.
             var source = TestBatchSource.Oscd();
-            var bytes = new byte[16 * 3 * 64 * 64];
-            source.FillBatch(Enumerable.Range(0, 16).Select(i => i * 10).ToArray(), new Random(1), bytes, new byte[bytes.Length], new long[16]);
-            using var scope = NewDisposeScope();
-            var x = F.interpolate(tensor(bytes, new long[] { 16, 3, 64, 64 }).to(ScalarType.Float32).div(255f), new long[] { 32, 32 }, mode: InterpolationMode.Bilinear);
             var encoder = trainer.Encoder;
             using var twin = new ResNetEncoder(config.Model.Encoder);
             twin.load_state_dict(encoder.state_dict());
             twin.to(ScalarType.Float64);
             encoder.train(); twin.train();
-            encoder.zero_grad(); twin.zero_grad();
-            var projection = randn(new long[] { encoder.FeatureDimension, 4 }, generator: new Generator(3));
-            encoder.forward(x).matmul(projection).pow(2).sum().backward();
-            twin.forward(x.to(ScalarType.Float64)).matmul(projection.to(ScalarType.Float64)).pow(2).sum().backward();
             var twins = twin.named_parameters().ToDictionary(p => p.name, p => p.parameter);
-            var wrong = new List<string>();
-            foreach (var (name, p) in encoder.named_parameters())
+            var bytes = new byte[16 * 3 * 64 * 64];
+            for (int trial = 0; trial < 12; trial++)
             {
-                var g = p.grad!.to(ScalarType.Float64);
-                var reference = twins[name].grad!;
-                double scale = reference.abs().max().item<double>() + 1e-6;
-                double error = (g - reference).abs().max().item<double>() / scale;
-                if (!(error < 1e-3)) wrong.Add($"{name} (relative error {error:E1})");
+                source.FillBatch(Enumerable.Range(0, 16).Select(i => (i * 10 + trial) % source.Count).ToArray(), new Random(trial), bytes, new byte[bytes.Length], new long[16]);
+                using var scope = NewDisposeScope();
+                var x = F.interpolate(tensor(bytes, new long[] { 16, 3, 64, 64 }).to(ScalarType.Float32).div(255f), new long[] { 32, 32 }, mode: InterpolationMode.Bilinear);
+                encoder.zero_grad(); twin.zero_grad();
+                var projection = randn(new long[] { encoder.FeatureDimension, 4 }, generator: new Generator((ulong)trial));
+                encoder.forward(x).matmul(projection).pow(2).sum().backward();
+                twin.forward(x.to(ScalarType.Float64)).matmul(projection.to(ScalarType.Float64)).pow(2).sum().backward();
+                var wrong = new List<string>();
+                foreach (var (name, p) in encoder.named_parameters())
+                {
+                    var reference = twins[name].grad!;
+                    double scale = reference.abs().max().item<double>() + 1e-6;
+                    double error = (p.grad!.to(ScalarType.Float64) - reference).abs().max().item<double>() / scale;
+                    if (!(error < 1e-3)) wrong.Add($"{name} (relative error {error:E1})");
+                }
+                Assert.IsEmpty(wrong, $"backward pass {trial + 1}: float32 gradients disagree with float64 (oneDNN convolution backward-data with < 16 input channels): " + string.Join(", ", wrong));
             }
-            Assert.IsEmpty(wrong, "float32 gradients disagree with float64 (oneDNN convolution backward with < 16 input channels): " + string.Join(", ", wrong));
         }
         finally
         {
-            if (mine is bool m) OneDnn.Set(false);
+            if (mine is not null) OneDnn.Set(false);
         }
     }
 

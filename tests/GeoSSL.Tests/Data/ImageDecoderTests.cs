@@ -169,4 +169,17 @@ public sealed class ImageDecoderTests
         Assert.AreEqual(12L, e.Row);
         Assert.AreEqual(missing, e.FilePath);
     }
+
+    [TestMethod]
+    public void DecodedImageSet_TwoFailures_ReportsTheLowestRow()
+    {
+        // the last image fails at once on one thread while the first fails later on another
+        void Load(int i, Memory<byte> _)
+        {
+            if (i == 0) { Thread.Sleep(300); throw new GeoDataException($"Row {i}: first image is bad.", i); }
+            if (i == 39) throw new GeoDataException($"Row {i}: last image is bad.", i);
+        }
+        var e = Assert.ThrowsExactly<GeoDataException>(() => DecodedImageSet.Decode(40, 8, 8, Load));
+        Assert.AreEqual(0L, e.Row, e.Message);
+    }
 }
