@@ -32,7 +32,8 @@ public sealed class Pretrainer : IDisposable
         config.Validate();
         this.config = config;
         device = DeviceSelector.Resolve(deviceSpec);
-        if (device.type == DeviceType.CPU) CpuConvolutionFix.Apply();
+        // Only narrow encoders hit the oneDNN fault (layers under 16 channels); wide ones keep oneDNN, ~3x faster here.
+        if (device.type == DeviceType.CPU && config.Model.Encoder.BaseWidth < 16) CpuConvolutionFix.Apply();
         torch.manual_seed(config.Seed);
         model = new GeoMoco(config.Model);
         model.to(device);
