@@ -22,7 +22,7 @@ namespace GeoSSL.MLNet;
 /// on the input rows, then returns a featurizer: a chain of stock ML.NET transforms around the encoder exported
 /// to ONNX, which <c>mlContext.Model.Save/Load</c> handle natively.
 /// </summary>
-public sealed class GeoContrastivePretrainEstimator : IEstimator<TransformerChain<ITransformer>>
+public sealed class GeoContrastivePretrainEstimator : IEstimator<GeoImageFeaturizer>
 {
     private readonly TransformsCatalog catalog;
     private readonly GeoContrastivePretrainOptions options;
@@ -41,7 +41,7 @@ public sealed class GeoContrastivePretrainEstimator : IEstimator<TransformerChai
     /// <summary>Report of the last Fit (losses per epoch, clusters, the encoder as ONNX); null before the first.</summary>
     public GeoPretrainReport? LastReport { get; private set; }
 
-    public TransformerChain<ITransformer> Fit(IDataView input)
+    public GeoImageFeaturizer Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
         var config = BuildConfig(geoClusters: 1); // validates the options before any work
@@ -83,7 +83,7 @@ public sealed class GeoContrastivePretrainEstimator : IEstimator<TransformerChai
         if (options.OnnxExportPath is not null) report.SaveEncoderAsOnnx(options.OnnxExportPath);
         LastReport = report;
         log.Info($"Pretraining done in {result.Elapsed.TotalSeconds:F1}s; featurizer outputs {report.FeatureDimension} floats in column '{options.OutputColumnName}'.");
-        return GeoFeaturizerBuilder.Fit(catalog, Spec(input.Schema), onnx, input);
+        return GeoFeaturizerBuilder.Fit(catalog, Spec(input.Schema), onnx, input, options.FeaturizationBatchSize);
     }
 
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
@@ -119,6 +119,7 @@ public sealed class GeoContrastivePretrainEstimator : IEstimator<TransformerChai
     {
         if (options.ImageSize < 8) throw new ArgumentOutOfRangeException(nameof(options.ImageSize), options.ImageSize, "ImageSize must be at least 8 pixels.");
         if (options.GeoClusters < 1 && options.Variant.UsesGeo()) throw new ArgumentOutOfRangeException(nameof(options.GeoClusters), options.GeoClusters, "Need at least one geo cluster.");
+        if (options.FeaturizationBatchSize < 1) throw new ArgumentOutOfRangeException(nameof(options.FeaturizationBatchSize), options.FeaturizationBatchSize, "FeaturizationBatchSize must be at least 1.");
         if (string.IsNullOrWhiteSpace(options.OutputColumnName)) throw new ArgumentException("OutputColumnName is empty.", nameof(options.OutputColumnName));
         var config = new PretrainConfig
         {

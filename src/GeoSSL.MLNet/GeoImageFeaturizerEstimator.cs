@@ -9,20 +9,23 @@ namespace GeoSSL.MLNet;
 /// A featurizer from an already-trained encoder (ONNX bytes): the same stock-transform chain that
 /// <see cref="GeoContrastivePretrainEstimator"/> returns, without training.
 /// </summary>
-public sealed class GeoImageFeaturizerEstimator : IEstimator<TransformerChain<ITransformer>>
+public sealed class GeoImageFeaturizerEstimator : IEstimator<GeoImageFeaturizer>
 {
     private readonly TransformsCatalog catalog;
     private readonly byte[] onnx;
     private readonly string outputColumnName;
     private readonly string imageColumnName;
     private readonly string? imageFolder;
+    private readonly int batchSize;
     private readonly (int Channels, int Height, int Width, int OutputDimension) shapes;
 
-    public GeoImageFeaturizerEstimator(MLContext mlContext, byte[] onnxModel, string outputColumnName = "Features", string imageColumnName = "ImagePath", string? imageFolder = null)
-        : this(mlContext.Transforms, onnxModel, outputColumnName, imageColumnName, imageFolder) { }
+    public GeoImageFeaturizerEstimator(MLContext mlContext, byte[] onnxModel, string outputColumnName = "Features", string imageColumnName = "ImagePath", string? imageFolder = null, int batchSize = 64)
+        : this(mlContext.Transforms, onnxModel, outputColumnName, imageColumnName, imageFolder, batchSize) { }
 
-    internal GeoImageFeaturizerEstimator(TransformsCatalog catalog, byte[] onnxModel, string outputColumnName, string imageColumnName, string? imageFolder)
+    internal GeoImageFeaturizerEstimator(TransformsCatalog catalog, byte[] onnxModel, string outputColumnName, string imageColumnName, string? imageFolder, int batchSize)
     {
+        if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "The featurization batch size must be at least 1.");
+        this.batchSize = batchSize;
         this.catalog = catalog;
         onnx = onnxModel;
         this.outputColumnName = outputColumnName;
@@ -35,8 +38,8 @@ public sealed class GeoImageFeaturizerEstimator : IEstimator<TransformerChain<IT
     /// <summary>Width of the feature vector.</summary>
     public int FeatureDimension => shapes.OutputDimension;
 
-    public TransformerChain<ITransformer> Fit(IDataView input) => GeoFeaturizerBuilder.Fit(catalog,
-        Spec(InputColumns.ImageKind(input.Schema, imageColumnName, "imageColumnName")), onnx, input);
+    public GeoImageFeaturizer Fit(IDataView input) => GeoFeaturizerBuilder.Fit(catalog,
+        Spec(InputColumns.ImageKind(input.Schema, imageColumnName, "imageColumnName")), onnx, input, batchSize);
 
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {

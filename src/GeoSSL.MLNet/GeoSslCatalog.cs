@@ -35,8 +35,9 @@ public static class GeoSslCatalog
     /// A featurizer from a saved encoder, without training: an .onnx written by <c>SaveEncoderAsOnnx</c>/<c>OnnxExportPath</c>
     /// (or any encoder taking [N,3,H,W] RGB 0..255 and returning [N,D]), or a training checkpoint.
     /// </summary>
+    /// <param name="batchSize">Images per encoder call when transforming many rows.</param>
     public static GeoImageFeaturizerEstimator GeoFeaturizeImage(this TransformsCatalog catalog, string encoderPath,
-        string outputColumnName = "Features", string imageColumnName = "ImagePath", string? imageFolder = null, bool outputProjection = false)
-        => new(catalog, EncoderFiles.LoadAsOnnx(encoderPath, outputProjection), outputColumnName, imageColumnName, imageFolder);
+        string outputColumnName = "Features", string imageColumnName = "ImagePath", string? imageFolder = null, bool outputProjection = false, int batchSize = 64)
+        => new(catalog, EncoderFiles.LoadAsOnnx(encoderPath, outputProjection), outputColumnName, imageColumnName, imageFolder, batchSize);
 
 }

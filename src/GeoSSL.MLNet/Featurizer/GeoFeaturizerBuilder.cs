@@ -16,7 +16,7 @@ public static class GeoFeaturizerBuilder
     public static IEstimator<ITransformer> CreateEstimator(TransformsCatalog transforms, FeaturizerSpec spec, byte[] onnxModel)
     {
         string prefix = spec.OutputColumnName;
-        string image = $"{prefix}.Image", resized = $"{prefix}.Resized", pixels = $"{prefix}.Pixels";
+        string image = $"{prefix}.Image", resized = $"{prefix}.Resized", pixels = PixelsColumn(spec);
         var temporaries = new List<string> { resized, pixels };
         var model = OnnxModelIo.RenameIo(onnxModel, pixels, spec.OutputColumnName);
         string source = spec.ImageColumnName;
@@ -34,9 +34,21 @@ public static class GeoFeaturizerBuilder
         return chain is null ? rest : chain.Append(rest);
     }
 
-    /// <summary>Fits the chain and flattens it into one <see cref="TransformerChain{ITransformer}"/> of stock transformers.</summary>
-    public static TransformerChain<ITransformer> Fit(TransformsCatalog transforms, FeaturizerSpec spec, byte[] onnxModel, IDataView input) =>
-        new(Flatten(CreateEstimator(transforms, spec, onnxModel).Fit(input)).ToArray());
+    /// <summary>
+    /// Fits the chain, flattens it into one <see cref="TransformerChain{ITransformer}"/> of stock transformers and wraps it
+    /// in a <see cref="GeoImageFeaturizer"/> that scores in batches of <paramref name="batchSize"/>.
+    /// </summary>
+    public static GeoImageFeaturizer Fit(TransformsCatalog transforms, FeaturizerSpec spec, byte[] onnxModel, IDataView input, int batchSize)
+    {
+        var stock = Flatten(CreateEstimator(transforms, spec, onnxModel).Fit(input)).ToArray();
+        // The last two are ApplyOnnxModel and DropColumns; everything before them turns the image column into pixels.
+        var preprocess = new TransformerChain<ITransformer>(stock[..^2]);
+        int dimension = OnnxModelIo.ReadShapes(onnxModel, "encoder").OutputDimension;
+        return new GeoImageFeaturizer(new TransformerChain<ITransformer>(stock), preprocess, PixelsColumn(spec), onnxModel,
+            spec.OutputColumnName, dimension, batchSize);
+    }
+
+    private static string PixelsColumn(FeaturizerSpec spec) => $"{spec.OutputColumnName}.Pixels";
 
     private static IEnumerable<ITransformer> Flatten(ITransformer t) =>
         t is IEnumerable<ITransformer> chain ? chain.SelectMany(Flatten) : new[] { t };

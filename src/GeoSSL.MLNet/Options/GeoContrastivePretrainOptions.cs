@@ -102,6 +102,8 @@ public sealed class GeoContrastivePretrainOptions
     public string? OnnxExportPath { get; set; }
     /// <summary>Featurizer output: false = pooled backbone features (for linear probes), true = the 128-d projection.</summary>
     public bool OutputProjection { get; set; }
+    /// <summary>Images per encoder call when the returned featurizer transforms many rows (64).</summary>
+    public int FeaturizationBatchSize { get; set; } = 64;
     /// <summary>Report progress every this many steps (10).</summary>
     public int ReportEveryNSteps { get; set; } = 10;
     /// <summary>Receives step and epoch reports.</summary>

@@ -1,3 +1,4 @@
+using GeoSSL.MLNet.Featurizer;
 using System.Diagnostics;
 using GeoSSL.Core.Inference;
 using GeoSSL.Core.Training;
@@ -15,7 +16,7 @@ public sealed class GeoContrastivePretrainTests
     private static string folder = "";
     private static MLContext ml = null!;
     private static IDataView data = null!;
-    private static TransformerChain<ITransformer> featurizer = null!;
+    private static GeoImageFeaturizer featurizer = null!;
     private static GeoPretrainReport report = null!;
     private static readonly List<string> logMessages = new();
     private static readonly List<PretrainProgress> progress = new();
@@ -107,10 +108,10 @@ public sealed class GeoContrastivePretrainTests
         string onnxCopy = Path.Combine(folder, "encoder.onnx");
         File.Delete(onnxCopy); // the zip must be self-contained
 
-        // Same process, new context.
+        // Same process, new context. Saving writes the stock row-by-row chain: compare with it bit for bit.
         var ml2 = new MLContext();
         var loaded = ml2.Model.Load(zip, out var schema);
-        var expected = TileRows.Features(ml, featurizer, data);
+        var expected = TileRows.Features(ml, featurizer.StockChain, data);
         Assert.AreEqual(0.0, TileRows.MaxAbsDiff(expected, TileRows.Features(ml2, loaded, data)));
 
         // Fresh process: the sample's 'featurize' command loads the zip and writes the features of the bundled manifest.
@@ -125,6 +126,36 @@ public sealed class GeoContrastivePretrainTests
         var fresh = File.ReadAllLines(csv).Take(96).Select(l => l.Split(',').Select(s => float.Parse(s, System.Globalization.CultureInfo.InvariantCulture)).ToArray()).ToArray();
         Assert.AreEqual(0.0, TileRows.MaxAbsDiff(expected, fresh), "bitwise-identical features in a fresh process");
     }
+
+    [TestMethod]
+    public void BatchedTransform_MatchesRowByRowChain_AndKeepsRowsAligned()
+    {
+        var rowByRow = TileRows.Features(ml, featurizer.StockChain, data);
+        // 96 rows in batches of 7: the last batch is partial.
+        var odd = ml.Transforms.GeoFeaturizeImage(Path.Combine(folder, "model.ckpt"), batchSize: 7).Fit(data);
+        Assert.AreEqual(7, odd.BatchSize);
+        var output = odd.Transform(data);
+        var locations = new List<string>();
+        var features = new List<float[]>();
+        using (var cursor = output.GetRowCursor(output.Schema))
+        {
+            var loc = cursor.GetGetter<ReadOnlyMemory<char>>(output.Schema["LocationId"]);
+            var feat = cursor.GetGetter<VBuffer<float>>(output.Schema["Features"]);
+            ReadOnlyMemory<char> l = default; VBuffer<float> f = default;
+            while (cursor.MoveNext()) { loc(ref l); feat(ref f); locations.Add(l.ToString()); features.Add(f.DenseValues().ToArray()); }
+        }
+        CollectionAssert.AreEqual(TileRows.Load(96).Select(r => r.LocationId).ToList(), locations, "pass-through columns stay on their rows");
+        double diff = TileRows.MaxAbsDiff(rowByRow, features.ToArray());
+        Assert.IsTrue(diff <= 1e-5, $"batched vs row-by-row max abs diff {diff}");
+        Assert.IsTrue(TileRows.MaxAbsDiff(TileRows.Features(ml, featurizer, data), features.ToArray()) <= 1e-5, "batch size does not change features");
+
+        // A single row through PredictionEngine uses the row-to-row mapper of the stock chain.
+        var engine = ml.Model.CreatePredictionEngine<TileRow, FeatureRow>(featurizer);
+        var first = engine.Predict(TileRows.Load(1)[0]);
+        Assert.IsTrue(TileRows.MaxAbsDiff(rowByRow.Take(1).ToArray(), new[] { first.Features }) <= 1e-6);
+    }
+
+    private sealed class FeatureRow { public float[] Features { get; set; } = []; }
 
     [TestMethod]
     public void ResumeFromCheckpoint_ContinuesTraining()
