@@ -23,6 +23,13 @@ public static class TestData
         }).ToList();
     }
 
+    public static string EuroSatFolder => Path.Combine(RepoRoot, "samples", "data", "eurosat-subset");
+    public static string EuroSatManifest => Path.Combine(EuroSatFolder, "manifest.csv");
+
+    /// <summary>The bundled EuroSAT patches (absolute path, class name), 30 per class, in manifest order (grouped by class).</summary>
+    public static List<(string ImagePath, string Label)> EuroSatPatches() => File.ReadAllLines(EuroSatManifest).Skip(1)
+        .Where(l => l.Length > 0).Select(l => l.Split(',')).Select(f => (Path.Combine(EuroSatFolder, f[0]), f[1])).ToList();
+
     /// <summary>A fresh empty folder under the system temp directory.</summary>
     public static string TempFolder(string name)
     {
