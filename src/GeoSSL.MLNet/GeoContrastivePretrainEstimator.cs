@@ -1,5 +1,6 @@
 using GeoSSL.Core.Augmentation;
 using GeoSSL.Core.Contrastive;
+using GeoSSL.Core.Evaluation;
 using GeoSSL.Core.Export;
 using GeoSSL.Core.Networks;
 using GeoSSL.Core.Training;
@@ -68,8 +69,10 @@ public sealed class GeoContrastivePretrainEstimator : IEstimator<GeoImageFeaturi
         if (!options.Variant.UsesGeo()) config = config with { Model = config.Model with { GeoClasses = 0 } };
 
         using var trainer = new Pretrainer(config, options.Device);
+        var monitor = BuildMonitor(images, size, log);
         var run = new PretrainRunOptions
         {
+            Monitor = monitor, MonitorEveryNEpochs = options.MonitorEveryNEpochs,
             Device = options.Device, CheckpointPath = options.CheckpointPath, CheckpointEveryNEpochs = options.CheckpointEveryNEpochs,
             CheckpointEveryNSteps = options.CheckpointEveryNSteps, ResumeFrom = options.ResumeFromCheckpoint,
             Progress = options.Progress, Log = log.Info, CancellationToken = options.CancellationToken,
@@ -84,6 +87,32 @@ public sealed class GeoContrastivePretrainEstimator : IEstimator<GeoImageFeaturi
         LastReport = report;
         log.Info($"Pretraining done in {result.Elapsed.TotalSeconds:F1}s; featurizer outputs {report.FeatureDimension} floats in column '{options.OutputColumnName}'.");
         return GeoFeaturizerBuilder.Fit(catalog, Spec(input.Schema), onnx, input, options.FeaturizationBatchSize);
+    }
+
+    /// <summary>The encoder monitor: kNN and collapse on MonitorData, or collapse only on a fixed spread of the training images.</summary>
+    private EncoderMonitor? BuildMonitor(DecodedImageSet images, int size, MLContextChannel log)
+    {
+        if (options.MonitorEveryNEpochs <= 0) return null;
+        if (options.MonitorData is not null)
+        {
+            var labelled = LabelledImageReader.Read(options.MonitorData, options.ImageColumnName, options.MonitorImageFolder,
+                options.MonitorLabelColumnName, size, "MonitorData");
+            log.Info($"Monitor: kNN (k={options.KnnNeighbors}) and embedding spread on {labelled.Labels.Length} labelled images of {labelled.ClassNames.Length} classes.");
+            return new EncoderMonitor(Concat(labelled.Images, Enumerable.Range(0, labelled.Images.Count)), labelled.Images.Count, size, size,
+                options.Mean, options.Std, labelled.Labels, options.KnnNeighbors);
+        }
+        int count = Math.Min(Math.Max(options.MonitorImages, 2), images.Count);
+        // An even spread over the rows, so the sample covers every place rather than the first ones.
+        var picks = Enumerable.Range(0, count).Select(i => (int)((long)i * images.Count / count)).ToList();
+        return new EncoderMonitor(Concat(images, picks), count, size, size, options.Mean, options.Std);
+    }
+
+    private static byte[] Concat(DecodedImageSet images, IEnumerable<int> indices)
+    {
+        var list = indices.ToList();
+        var buffer = new byte[list.Count * images.ImageBytes];
+        for (int i = 0; i < list.Count; i++) images.Image(list[i]).CopyTo(buffer.AsSpan(i * images.ImageBytes));
+        return buffer;
     }
 
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
@@ -119,6 +148,7 @@ public sealed class GeoContrastivePretrainEstimator : IEstimator<GeoImageFeaturi
     {
         if (options.ImageSize < 8) throw new ArgumentOutOfRangeException(nameof(options.ImageSize), options.ImageSize, "ImageSize must be at least 8 pixels.");
         if (options.GeoClusters < 1 && options.Variant.UsesGeo()) throw new ArgumentOutOfRangeException(nameof(options.GeoClusters), options.GeoClusters, "Need at least one geo cluster.");
+        if (options.KnnNeighbors < 1) throw new ArgumentOutOfRangeException(nameof(options.KnnNeighbors), options.KnnNeighbors, "KnnNeighbors must be at least 1.");
         if (options.FeaturizationBatchSize < 1) throw new ArgumentOutOfRangeException(nameof(options.FeaturizationBatchSize), options.FeaturizationBatchSize, "FeaturizationBatchSize must be at least 1.");
         if (string.IsNullOrWhiteSpace(options.OutputColumnName)) throw new ArgumentException("OutputColumnName is empty.", nameof(options.OutputColumnName));
         var config = new PretrainConfig

@@ -12,7 +12,7 @@ namespace GeoSSL.Core.Training;
 public static class Checkpoint
 {
     private const string Magic = "GEOSSLCK";
-    private const int FormatVersion = 1;
+    private const int FormatVersion = 2; // 2 added the monitor figures of each epoch; 1 is still read
 
     public static void Save(string path, PretrainConfig config, TrainingState state, GeoMoco model, OptimizerHelper? optimizer)
     {
@@ -40,6 +40,7 @@ public static class Checkpoint
                 {
                     w.Write(e.Epoch); w.Write(e.Loss); w.Write(e.ContrastiveLoss); w.Write(e.GeoLoss);
                     w.Write(e.LearningRate); w.Write(e.ImagesPerSecond); w.Write(e.Seconds);
+                    w.Write(e.KnnAccuracy ?? double.NaN); w.Write(e.EmbeddingStd ?? double.NaN);
                 }
                 w.Write(state.StepLosses.Count);
                 foreach (var l in state.StepLosses) w.Write(l);
@@ -66,7 +67,8 @@ public static class Checkpoint
     /// <summary>Loads state and weights into an already-built model (and optimiser, if given and present).</summary>
     public static TrainingState Load(string path, GeoMoco model, OptimizerHelper? optimizer)
     {
-        using var r = Open(path);
+        var (r, version) = OpenVersioned(path);
+        using var _ = r;
         r.ReadString(); // configuration, read by ReadConfig
         var state = new TrainingState
         {
@@ -76,7 +78,11 @@ public static class Checkpoint
         model.QueuePointer = r.ReadInt64();
         int epochs = r.ReadInt32();
         for (int i = 0; i < epochs; i++)
-            state.Epochs.Add(new EpochSummary(r.ReadInt32(), r.ReadDouble(), r.ReadDouble(), r.ReadDouble(), r.ReadDouble(), r.ReadDouble(), r.ReadDouble()));
+        {
+            var e = new EpochSummary(r.ReadInt32(), r.ReadDouble(), r.ReadDouble(), r.ReadDouble(), r.ReadDouble(), r.ReadDouble(), r.ReadDouble());
+            if (version >= 2) e = e with { KnnAccuracy = NullIfNaN(r.ReadDouble()), EmbeddingStd = NullIfNaN(r.ReadDouble()) };
+            state.Epochs.Add(e);
+        }
         int steps = r.ReadInt32();
         for (int i = 0; i < steps; i++) state.StepLosses.Add(r.ReadSingle());
         model.load(r, strict: true);
@@ -85,7 +91,11 @@ public static class Checkpoint
         return state;
     }
 
-    private static BinaryReader Open(string path)
+    private static double? NullIfNaN(double v) => double.IsNaN(v) ? null : v;
+
+    private static BinaryReader Open(string path) => OpenVersioned(path).Reader;
+
+    private static (BinaryReader Reader, int Version) OpenVersioned(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"Checkpoint '{path}' does not exist.", path);
         var r = new BinaryReader(File.OpenRead(path), Encoding.UTF8);
@@ -93,8 +103,8 @@ public static class Checkpoint
         {
             if (r.ReadString() != Magic) throw new InvalidDataException($"'{path}' is not a GeoSSL checkpoint.");
             int version = r.ReadInt32();
-            if (version != FormatVersion) throw new InvalidDataException($"Checkpoint '{path}' has format {version}; this library reads {FormatVersion}.");
-            return r;
+            if (version < 1 || version > FormatVersion) throw new InvalidDataException($"Checkpoint '{path}' has format {version}; this library reads 1-{FormatVersion}.");
+            return (r, version);
         }
         catch (Exception e) when (e is EndOfStreamException or IOException)
         {

@@ -19,6 +19,10 @@ public sealed record PretrainRunOptions
     /// <summary>Stop (after writing a checkpoint, if a path is set) once this many epochs are done; null trains to the end.</summary>
     public int? StopAfterEpochs { get; init; }
 
+    /// <summary>Measures the encoder (embedding collapse, kNN) at the end of every <see cref="MonitorEveryNEpochs"/>-th epoch and of the last.</summary>
+    public Evaluation.EncoderMonitor? Monitor { get; init; }
+    public int MonitorEveryNEpochs { get; init; } = 1;
+
     public IProgress<PretrainProgress>? Progress { get; init; }
     public Action<string>? Log { get; init; }
     public CancellationToken CancellationToken { get; init; }

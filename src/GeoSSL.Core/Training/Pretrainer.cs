@@ -110,9 +110,11 @@ public sealed class Pretrainer : IDisposable
                 }
             }
             double seconds = epochStartSeconds + epochClock.Elapsed.TotalSeconds;
+            // The monitor runs outside the timed epoch so images/s stays the training speed.
+            var health = MonitorAt(run, state.Epoch + 1, stopAt);
             var summary = new EpochSummary(state.Epoch + 1, state.EpochLossSum / stepsPerEpoch, state.EpochContrastiveSum / stepsPerEpoch,
                 state.EpochGeoSum / stepsPerEpoch, LearningRateSchedule.At(config, state.GlobalStep - 1, stepsPerEpoch),
-                stepsPerEpoch * b / Math.Max(seconds, 1e-9), seconds);
+                stepsPerEpoch * b / Math.Max(seconds, 1e-9), seconds, health?.KnnAccuracy, health?.NormalizedEmbeddingStd);
             state.Epochs.Add(summary);
             state.Epoch++; state.StepInEpoch = 0; state.EpochLossSum = state.EpochContrastiveSum = state.EpochGeoSum = state.EpochSeconds = 0;
             var report = new PretrainProgress
@@ -120,6 +122,7 @@ public sealed class Pretrainer : IDisposable
                 IsEpochEnd = true, Epoch = summary.Epoch, Epochs = config.Epochs, Step = stepsPerEpoch, StepsPerEpoch = stepsPerEpoch,
                 Loss = summary.Loss, ContrastiveLoss = summary.ContrastiveLoss, GeoLoss = summary.GeoLoss, LearningRate = summary.LearningRate,
                 ImagesPerSecond = summary.ImagesPerSecond, Elapsed = total.Elapsed,
+                KnnAccuracy = summary.KnnAccuracy, EmbeddingStd = summary.EmbeddingStd,
             };
             run.Progress?.Report(report);
             run.Log?.Invoke(report.ToString());
@@ -129,6 +132,14 @@ public sealed class Pretrainer : IDisposable
         }
         model.eval();
         return new PretrainResult(state.Epochs.ToList(), state.StepLosses.ToList(), total.Elapsed, state.Epoch >= config.Epochs);
+    }
+
+    private Evaluation.EncoderHealth? MonitorAt(PretrainRunOptions run, int epoch, int lastEpoch)
+    {
+        if (run.Monitor is null || run.MonitorEveryNEpochs <= 0) return null;
+        if (epoch % run.MonitorEveryNEpochs != 0 && epoch != lastEpoch) return null;
+        try { return run.Monitor.Evaluate(model.QueryEncoder); }
+        finally { model.train(); }
     }
 
     private TrainingState ResumeState(string path)

@@ -1,3 +1,4 @@
+using Microsoft.ML;
 using GeoSSL.Core.Networks;
 using GeoSSL.Core.Training;
 
@@ -102,6 +103,22 @@ public sealed class GeoContrastivePretrainOptions
     public string? OnnxExportPath { get; set; }
     /// <summary>Featurizer output: false = pooled backbone features (for linear probes), true = the 128-d projection.</summary>
     public bool OutputProjection { get; set; }
+    /// <summary>
+    /// Measure the encoder at the end of every this many epochs (and of the last): the spread of its normalised
+    /// embeddings (collapse check) and, with <see cref="MonitorData"/>, leave-one-out kNN top-1. 0 turns it off. (1)
+    /// </summary>
+    public int MonitorEveryNEpochs { get; set; } = 1;
+    /// <summary>Without <see cref="MonitorData"/>, the collapse check uses this many pretraining images (512).</summary>
+    public int MonitorImages { get; set; } = 512;
+    /// <summary>
+    /// Optional labelled images for the kNN monitor (e.g. a few hundred land-cover patches), with an image column named like
+    /// <see cref="ImageColumnName"/> (paths are relative to <see cref="MonitorImageFolder"/>) and <see cref="MonitorLabelColumnName"/>.
+    /// </summary>
+    public IDataView? MonitorData { get; set; }
+    public string? MonitorImageFolder { get; set; }
+    public string MonitorLabelColumnName { get; set; } = "Label";
+    /// <summary>Neighbours of the kNN monitor (20), votes weighted by exp(cosine / 0.07).</summary>
+    public int KnnNeighbors { get; set; } = 20;
     /// <summary>Images per encoder call when the returned featurizer transforms many rows (64).</summary>
     public int FeaturizationBatchSize { get; set; } = 64;
     /// <summary>Report progress every this many steps (10).</summary>

@@ -30,9 +30,27 @@ public sealed class GeoContrastivePretrainTests
         data = ml.Data.LoadFromEnumerable(TileRows.Load(96));
         var options = TileRows.TinyOptions(folder);
         options.Progress = new SyncProgress(p => progress.Add(p));
+        // kNN monitor on real land-cover patches (absolute paths, so no folder).
+        options.MonitorData = ml.Data.LoadFromEnumerable(TestData.EuroSatPatches().Select(p => new MonitorPatch { ImagePath = p.ImagePath, Label = p.Label }));
         var estimator = ml.Transforms.GeoContrastivePretrain(options);
         featurizer = estimator.Fit(data);
         report = estimator.LastReport!;
+    }
+
+    private sealed class MonitorPatch { public string ImagePath { get; set; } = ""; public string Label { get; set; } = ""; }
+
+    [TestMethod]
+    public void Monitor_ReportsKnnAndEmbeddingSpreadEveryEpoch()
+    {
+        foreach (var e in report.Epochs)
+        {
+            Assert.IsNotNull(e.KnnAccuracy, $"epoch {e.Epoch} has a kNN figure");
+            Assert.IsTrue(e.KnnAccuracy is > 0.1 and <= 1, $"leave-one-out kNN on 10 classes beats chance: {e.KnnAccuracy}");
+            Assert.IsTrue(e.EmbeddingStd is > 0.05 and < 1.01, $"embedding spread {e.EmbeddingStd}");
+        }
+        var ends = progress.Where(p => p.IsEpochEnd).ToList();
+        Assert.IsTrue(ends.All(p => p.KnnAccuracy is not null && p.EmbeddingStd is not null), "epoch-end progress carries the monitor");
+        lock (logMessages) Assert.IsTrue(logMessages.Any(m => m.Contains("kNN top-1")), "monitor figures reach MLContext.Log");
     }
 
     private sealed class SyncProgress(Action<PretrainProgress> action) : IProgress<PretrainProgress>
@@ -170,6 +188,9 @@ public sealed class GeoContrastivePretrainTests
         Assert.AreEqual(3, epochs.Count);
         Assert.AreEqual(report.Epochs[0].Loss, epochs[0].Loss, 1e-9, "history comes from the checkpoint");
         Assert.AreEqual(report.Epochs[1].Loss, epochs[1].Loss, 1e-9);
+        Assert.AreEqual(report.Epochs[1].KnnAccuracy, epochs[1].KnnAccuracy, "monitor history survives the checkpoint");
+        Assert.IsNotNull(epochs[2].EmbeddingStd, "without MonitorData the collapse check still runs on training images");
+        Assert.IsNull(epochs[2].KnnAccuracy);
     }
 
     [TestMethod]
