@@ -1,0 +1,195 @@
+using System.Diagnostics;
+using System.Globalization;
+using GeoSSL.Core.Networks;
+using GeoSSL.Core.Training;
+using GeoSSL.MLNet;
+using GeoSSL.MLNet.Evaluation;
+using GeoSSL.MLNet.Options;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace GeoSSL.Benchmarks;
+
+/// <summary>
+/// The paper's ablation at CPU scale: pretrain MoCo-v2, +TP, +Geo, +Geo+TP and geo-only on the shared OSCD tiles, then
+/// linear-probe (ML.NET LbfgsMaximumEntropy on standardised features) and kNN-classify EuroSAT with a fixed stratified
+/// train/validation split, beside a random-init encoder. Writes results.md, results.json and results.png.
+/// </summary>
+internal static class Ablation
+{
+    private static readonly (string Name, PretrainVariant Variant)[] AllVariants =
+    [
+        ("MoCo-v2", PretrainVariant.MoCoV2), ("MoCo-v2+TP", PretrainVariant.MoCoV2TemporalPositives),
+        ("MoCo-v2+Geo", PretrainVariant.MoCoV2Geo), ("MoCo-v2+Geo+TP", PretrainVariant.MoCoV2GeoTemporalPositives),
+        ("Geo only", PretrainVariant.GeoOnly),
+    ];
+
+    public static int Run(BenchmarkArgs args)
+    {
+        var wall = Stopwatch.StartNew();
+        int seed = args.Int("seed", 1);
+        int size = args.Int("size", 64);
+        string outDir = Path.GetFullPath(args.Get("out", "runs/ablation"));
+        Directory.CreateDirectory(Path.Combine(outDir, "encoders"));
+        var encoder = new ResNetOptions
+        {
+            Depth = args.Int("depth", 18) == 50 ? ResNetDepth.ResNet50 : ResNetDepth.ResNet18, BaseWidth = args.Int("width", 64),
+            SmallInputStem = args.Flag("small-stem"),
+        };
+        string backbone = $"ResNet-{(encoder.Depth == ResNetDepth.ResNet50 ? 50 : 18)}{(encoder.BaseWidth != 64 ? $" w{encoder.BaseWidth}" : "")}{(encoder.SmallInputStem ? " small stem" : "")}, {size} px";
+        var variants = args.Get("variants") is { } list
+            ? list.Split(',').Select(v => AllVariants.FirstOrDefault(a => a.Variant.ToString().Equals(v.Trim(), StringComparison.OrdinalIgnoreCase)
+                || a.Name.Equals(v.Trim(), StringComparison.OrdinalIgnoreCase))).Where(v => v.Name is not null).ToArray()
+            : AllVariants;
+
+        var ml = new MLContext(seed: seed);
+        ml.Log += (_, e) =>
+        {
+            if (e.Kind == Microsoft.ML.Runtime.ChannelMessageKind.Info && e.Source.Contains("GeoContrastivePretrain")) Console.WriteLine($"    {e.RawMessage}");
+        };
+        var tiles = BenchmarkData.OscdTiles(args);
+        var (train, validation) = BenchmarkData.EuroSatSplit(args, seed, 0.8, NullableInt(args, "train-per-class"), NullableInt(args, "val-per-class"));
+        int monitorPerClass = args.Int("monitor-per-class", 50);
+        var monitor = train.GroupBy(p => p.Label).SelectMany(g => g.Take(monitorPerClass)).ToList();
+        var settings = new Dictionary<string, string>
+        {
+            ["pretraining data"] = $"shared/data/oscd-s2-rgb: {tiles.Count} tiles, {tiles.Select(t => t.LocationId).Distinct().Count()} locations, {tiles.Select(t => t.City).Distinct().Count()} cities",
+            ["evaluation data"] = $"shared/data/eurosat-rgb, stratified split seed {seed}: {train.Count} train / {validation.Count} validation patches",
+            ["backbone"] = backbone,
+            ["epochs"] = args.Int("epochs", 8).ToString(CultureInfo.InvariantCulture),
+            ["batch"] = args.Int("batch", 128).ToString(CultureInfo.InvariantCulture),
+            ["queue"] = args.Int("queue", 4096).ToString(CultureInfo.InvariantCulture),
+            ["key momentum"] = args.Double("momentum", 0.99).ToString(CultureInfo.InvariantCulture),
+            ["temperature"] = args.Double("temperature", 0.2).ToString(CultureInfo.InvariantCulture),
+            ["learning rate"] = $"{args.Double("lr", 0.03).ToString(CultureInfo.InvariantCulture)}, SGD momentum 0.9, wd 1e-4, cosine, warm-up {args.Double("warmup", 0).ToString(CultureInfo.InvariantCulture)} epochs",
+            ["geo clusters"] = args.Int("geo-clusters", 100).ToString(CultureInfo.InvariantCulture),
+            ["probe"] = "NormalizeMeanVariance + LbfgsMaximumEntropy (L2 1), ML.NET",
+            ["kNN"] = "cosine, k 20, weights exp(cos/0.07), train split as the bank",
+            ["kNN monitor"] = $"leave-one-out on {monitor.Count} train-split patches",
+            ["machine"] = $"{Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}",
+            ["seed"] = seed.ToString(CultureInfo.InvariantCulture),
+        };
+        var results = new AblationResults { Settings = settings };
+        Console.WriteLine($"Ablation: {backbone}; {settings["pretraining data"]}; {settings["evaluation data"]}");
+
+        var trainView = ml.Data.LoadFromEnumerable(train);
+        var validationView = ml.Data.LoadFromEnumerable(validation);
+
+        if (!args.Flag("skip-random"))
+        {
+            Console.WriteLine("== Random init");
+            var onnx = BaselineEncoders.RandomInit(encoder, size, seed);
+            using var featurizer = new GeoImageFeaturizerEstimator(ml, onnx).Fit(trainView);
+            results.Rows.Add(Evaluate(ml, "Random init", backbone, featurizer, trainView, validationView) with { });
+            Save(results, outDir, wall);
+        }
+
+        var tileView = ml.Data.LoadFromEnumerable(tiles);
+        var monitorView = ml.Data.LoadFromEnumerable(monitor);
+        foreach (var (name, variant) in variants)
+        {
+            Console.WriteLine($"== {name}");
+            var options = new GeoContrastivePretrainOptions
+            {
+                Variant = variant, TimestampColumnName = "Date", Architecture = encoder.Depth, BaseWidth = encoder.BaseWidth,
+                SmallInputStem = encoder.SmallInputStem, ImageSize = size, Epochs = args.Int("epochs", 8), BatchSize = args.Int("batch", 128),
+                QueueSize = args.Int("queue", 4096), EncoderMomentum = args.Double("momentum", 0.99), Temperature = args.Double("temperature", 0.2),
+                LearningRate = args.Double("lr", 0.03), WarmupEpochs = args.Double("warmup", 0), GeoClusters = args.Int("geo-clusters", 100),
+                VerticalFlipProbability = args.Double("vflip", 0), MinCropScale = args.Double("min-crop", 0.2),
+                Seed = seed, Device = args.Get("device", "auto"), ReportEveryNSteps = 0,
+                MonitorData = monitorView, MonitorEveryNEpochs = args.Int("monitor-every", 2),
+                OnnxExportPath = Path.Combine(outDir, "encoders", $"{variant}.onnx"),
+            };
+            var estimator = ml.Transforms.GeoContrastivePretrain(options);
+            var clock = Stopwatch.StartNew();
+            using var featurizer = estimator.Fit(tileView);
+            double seconds = clock.Elapsed.TotalSeconds;
+            var report = estimator.LastReport!;
+            var row = Evaluate(ml, name, backbone, featurizer, trainView, validationView) with
+            {
+                PretrainSeconds = seconds, GeoClusters = report.GeoClusters,
+                Epochs = report.Epochs.Select(e => new EpochRecord(e.Epoch, e.Loss, e.ContrastiveLoss, e.GeoLoss, e.KnnAccuracy, e.EmbeddingStd, e.ImagesPerSecond)).ToList(),
+            };
+            results.Rows.Add(row);
+            Save(results, outDir, wall);
+        }
+
+        Save(results, outDir, wall);
+        Console.WriteLine();
+        Console.WriteLine(results.ToMarkdown());
+        Console.WriteLine($"Wrote {Path.Combine(outDir, "results.md")}, results.json and results.png. Wall time {wall.Elapsed.TotalMinutes:F1} min.");
+        return 0;
+    }
+
+    private static int? NullableInt(BenchmarkArgs args, string name) => args.Get(name) is null ? null : args.Int(name, 0);
+
+    private static AblationRow Evaluate(MLContext ml, string method, string backbone, ITransformer featurizer, IDataView train, IDataView validation)
+    {
+        var clock = Stopwatch.StartNew();
+        var trainFeatures = FeatureRows.Materialize(ml, featurizer, train);
+        double speed = trainFeatures.Count / clock.Elapsed.TotalSeconds;
+        var validationFeatures = FeatureRows.Materialize(ml, featurizer, validation);
+        var probe = LinearProbe.Run(ml, trainFeatures.View, validationFeatures.View);
+        var knn = KnnEvaluation.Run(trainFeatures.View, validationFeatures.View, k: 20);
+        Console.WriteLine($"  {method}: linear top-1 {probe.Report.MicroAccuracy:P2}, macro-F1 {probe.Report.MacroF1:P2}, kNN top-1 {knn.MicroAccuracy:P2} " +
+            $"(featurize {speed:F0} img/s, probe {probe.Elapsed.TotalSeconds:F0}s)");
+        return new AblationRow
+        {
+            Method = method, Backbone = backbone, LinearTop1 = probe.Report.MicroAccuracy, LinearMacroF1 = probe.Report.MacroF1,
+            LinearMacroAccuracy = probe.Report.MacroAccuracy, KnnTop1 = knn.MicroAccuracy, FeaturizeImagesPerSecond = speed,
+            PerClassMarkdown = probe.Report.ToMarkdown(),
+        };
+    }
+
+    private static void Save(AblationResults results, string outDir, Stopwatch wall)
+    {
+        results.WallSeconds = wall.Elapsed.TotalSeconds;
+        var md = new System.Text.StringBuilder();
+        md.AppendLine("# GeoSSL.MLNet ablation (EuroSAT linear probe on the validation split)");
+        md.AppendLine();
+        md.Append(results.ToMarkdown());
+        md.AppendLine();
+        md.AppendLine("F1 = macro-F1, accuracy = top-1 of the linear probe, in %.");
+        md.AppendLine();
+        foreach (var (k, v) in results.Settings) md.AppendLine($"- {k}: {v}");
+        md.AppendLine($"- wall time: {results.WallSeconds / 60:F1} min");
+        File.WriteAllText(Path.Combine(outDir, "results.md"), md.ToString());
+        File.WriteAllText(Path.Combine(outDir, "results.json"), results.ToJson());
+        ChartWriter.Write(results, Path.Combine(outDir, "results.png"));
+    }
+}
+
+/// <summary>Labels and features read once into memory, so probes and kNN never re-run the encoder.</summary>
+internal sealed record FeatureRows(IDataView View, int Count)
+{
+    private sealed class Row
+    {
+        public string Label { get; set; } = "";
+        public float[] Features { get; set; } = [];
+    }
+
+    public static FeatureRows Materialize(MLContext ml, ITransformer featurizer, IDataView data)
+    {
+        var output = featurizer.Transform(data);
+        var label = output.Schema["Label"];
+        var features = output.Schema["Features"];
+        int dim = ((VectorDataViewType)features.Type).Size;
+        var rows = new List<Row>();
+        using (var cursor = output.GetRowCursor(new[] { label, features }))
+        {
+            var getLabel = cursor.GetGetter<ReadOnlyMemory<char>>(label);
+            var getFeatures = cursor.GetGetter<VBuffer<float>>(features);
+            ReadOnlyMemory<char> l = default;
+            VBuffer<float> f = default;
+            while (cursor.MoveNext())
+            {
+                getLabel(ref l);
+                getFeatures(ref f);
+                rows.Add(new Row { Label = l.ToString(), Features = f.DenseValues().ToArray() });
+            }
+        }
+        var schema = SchemaDefinition.Create(typeof(Row));
+        schema["Features"].ColumnType = new VectorDataViewType(NumberDataViewType.Single, dim);
+        return new FeatureRows(ml.Data.LoadFromEnumerable(rows, schema), rows.Count);
+    }
+}
