@@ -56,12 +56,12 @@ public sealed class GeoImageClassifierEstimator : IEstimator<GeoImageClassificat
         using var log = new MLContextChannel(catalog, "GeoImageClassifier");
         var trainInput = new ClassifierInput(options.ImageColumnName, imageKind, options.ImageFolder, options.ImageSize);
         log.Info($"Reading training images at {options.ImageSize}x{options.ImageSize} ({classes.Count} classes: {Preview(classes.Names)}).");
-        var train = LabeledImageReader.Read(catalog, input, trainInput, options.LabelColumnName, "training");
+        var train = LabeledImageReader.Read(catalog, input, trainInput, options.LabelColumnName, "training", options.CancellationToken);
         if (train.Count < 2) throw new GeoDataException($"The training data has {train.Count} row(s); at least 2 are needed.");
         LabeledImages? validation = null;
         if (options.ValidationSet is not null)
         {
-            validation = LabeledImageReader.Read(catalog, options.ValidationSet, trainInput with { ImageKind = validationKind!.Value }, options.LabelColumnName, "validation");
+            validation = LabeledImageReader.Read(catalog, options.ValidationSet, trainInput with { ImageKind = validationKind!.Value }, options.LabelColumnName, "validation", options.CancellationToken);
             if (validation.Count < 2) throw new GeoDataException($"The validation data has {validation.Count} row(s); at least 2 are needed.");
         }
 

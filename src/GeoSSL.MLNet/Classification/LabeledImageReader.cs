@@ -13,7 +13,8 @@ namespace GeoSSL.MLNet.Classification;
 /// </summary>
 internal static class LabeledImageReader
 {
-    public static LabeledImages Read(TransformsCatalog catalog, IDataView data, ClassifierInput input, string labelColumnName, string what)
+    public static LabeledImages Read(TransformsCatalog catalog, IDataView data, ClassifierInput input, string labelColumnName, string what,
+        CancellationToken cancellationToken = default)
     {
         // Decoding runs through a row mapper on this thread (not a transformed view, whose cursor may decode ahead on worker
         // threads), so a failure surfaces in the pixel getter of its own row and can be reported with the row and file.
@@ -25,19 +26,19 @@ internal static class LabeledImageReader
         var needed = mapper.GetDependencies(new[] { pixels }).Concat(new[] { label, image }).DistinctBy(c => c.Index).ToList();
         using var cursor = data.GetRowCursor(needed);
         using var mapped = mapper.GetRow(cursor, new[] { pixels });
-        var labelGetter = cursor.GetGetter<uint>(label);
+        var labelGetter = KeyGetter(cursor, label);
         var pixelGetter = mapped.GetGetter<VBuffer<byte>>(pixels);
         ValueGetter<ReadOnlyMemory<char>>? pathGetter = input.ImageKind == ImageColumnKind.Path ? cursor.GetGetter<ReadOnlyMemory<char>>(image) : null;
         int size = input.ImageSize, imageBytes = 3 * size * size;
         var buffer = new MemoryStream();
         var labels = new List<int>();
-        uint key = 0;
         ReadOnlyMemory<char> text = default;
         VBuffer<byte> values = default;
         long row = 0;
         for (; cursor.MoveNext(); row++)
         {
-            labelGetter(ref key);
+            cancellationToken.ThrowIfCancellationRequested();
+            ulong key = labelGetter();
             if (key == 0)
                 throw new GeoDataException(
                     $"Row {row} of the {what} data: column '{labelColumnName}' has a missing label (key 0: its value is not one of the label's keys). " +
@@ -69,6 +70,18 @@ internal static class LabeledImageReader
             labels.Add((int)key - 1);
         }
         return new LabeledImages(buffer.ToArray(), labels.ToArray(), 3, size, size);
+    }
+
+    /// <summary>Key values of any key width (MapValueToKey makes UInt32 keys; loaders can make others).</summary>
+    private static Func<ulong> KeyGetter(DataViewRowCursor cursor, DataViewSchema.Column column)
+    {
+        switch (column.Type.RawType)
+        {
+            case var t when t == typeof(byte): { var g = cursor.GetGetter<byte>(column); return () => { byte v = 0; g(ref v); return v; }; }
+            case var t when t == typeof(ushort): { var g = cursor.GetGetter<ushort>(column); return () => { ushort v = 0; g(ref v); return v; }; }
+            case var t when t == typeof(ulong): { var g = cursor.GetGetter<ulong>(column); return () => { ulong v = 0; g(ref v); return v; }; }
+            default: { var g = cursor.GetGetter<uint>(column); return () => { uint v = 0; g(ref v); return v; }; }
+        }
     }
 
     private static Exception Innermost(Exception e)

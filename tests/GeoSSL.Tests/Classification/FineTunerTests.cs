@@ -95,17 +95,18 @@ public sealed class FineTunerTests
     public void EarlyStopping_RestoresTheBestEpochsWeights()
     {
         var (train, validation) = EuroSat.Split(Size);
-        using var tuner = new FineTuner(Config(epochs: 10, learningRate: 0.05) with { EarlyStoppingPatience = 1 }, "cpu");
+        using var tuner = new FineTuner(Config(epochs: 20, learningRate: 0.05) with { EarlyStoppingPatience = 2 }, "cpu");
         var perEpoch = new List<Dictionary<string, byte[]>>();
         var result = tuner.Train(train, validation, new FineTuneRunOptions
         {
             Progress = new SyncProgress<FineTuneProgress>(p => { if (p.IsEpochEnd) perEpoch.Add(Weights(tuner.Model)); }),
         });
         TestContext.WriteLine(string.Join(" ", result.Epochs.Select(e => $"{e.Epoch}:{e.ValidationAccuracy:P1}")) + $" best {result.BestEpoch}");
-        Assert.IsTrue(result.EarlyStopped, "patience 1 with a high learning rate stops before 10 epochs");
-        Assert.IsTrue(result.Epochs.Count < 10);
+        Assert.IsTrue(result.EarlyStopped, "patience 2 with a high learning rate stops well before 20 epochs");
+        Assert.IsTrue(result.Epochs.Count < tuner.Config.Epochs);
         int best = result.BestEpoch!.Value;
-        Assert.IsTrue(best < result.Epochs.Count);
+        Assert.IsTrue(best > 1 && best < result.Epochs.Count, "the best epoch is neither the first nor the last");
+        Assert.AreEqual(best + 2, result.Epochs.Count, "stopped two epochs after the best");
         Assert.IsTrue(result.RestoredBestWeights);
         Assert.AreEqual(result.Epochs.Max(e => e.ValidationAccuracy), result.Epochs[best - 1].ValidationAccuracy);
         Assert.AreEqual(best, result.Epochs.First(e => e.ValidationAccuracy == result.Epochs.Max(x => x.ValidationAccuracy)).Epoch, "first of equal bests");

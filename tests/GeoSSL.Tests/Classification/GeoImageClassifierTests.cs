@@ -269,6 +269,24 @@ public sealed class GeoImageClassifierTests
         Assert.IsTrue(scores.Zip(Read(classifier.Transform(validationKeyed)).Scores).Any(t => Math.Abs(t.First[0] - t.Second[0]) > 1e-3));
     }
 
+    [TestMethod]
+    public void ImageColumnFromLoadImages_GivesTheSameModelAsThePathColumn()
+    {
+        float[][] Scores(IDataView train, IDataView validation, string imageColumn)
+        {
+            var options = TinyOptions(epochs: 1);
+            options.FreezeBackbone = true;
+            options.LearningRate = 0.1;
+            options.ImageColumnName = imageColumn;
+            using var model = ml.MulticlassClassification.Trainers.GeoImageClassifier(options).Fit(train);
+            return Read(model.Transform(validation)).Scores;
+        }
+        var load = ml.Transforms.LoadImages("Image", TestData.EuroSatFolder, "ImagePath").Fit(trainKeyed);
+        var fromPaths = Scores(trainKeyed, validationKeyed, "ImagePath");
+        var fromImages = Scores(load.Transform(trainKeyed), load.Transform(validationKeyed), "Image");
+        for (int i = 0; i < fromPaths.Length; i++) CollectionAssert.AreEqual(fromPaths[i], fromImages[i], $"row {i}");
+    }
+
     // ---- helpers ---------------------------------------------------------------------------------------------
 
     /// <summary>ML.NET's SchemaShape.Create is internal; estimators receive shapes made by it.</summary>
