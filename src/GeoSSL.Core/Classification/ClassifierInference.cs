@@ -1,3 +1,4 @@
+using GeoSSL.Core.Devices;
 using TorchSharp;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
@@ -31,7 +32,7 @@ public static class ClassifierInference
                 using var scope = NewDisposeScope();
                 int n = Math.Min(batchSize, count - start);
                 var x = tensor(planar.Slice(start * imageBytes, n * imageBytes).ToArray(), new long[] { n, c, height, width })
-                    .to(device).to(ScalarType.Float32).div_(255f);
+                    .to(device).to(ScalarType.Float32).div_(StableScalars.ByteRange);
                 x = (x - tensor(mean, device: device).view(1, c, 1, 1)) / tensor(std, device: device).view(1, c, 1, 1);
                 var flat = F.softmax(model.forward(x), 1).cpu().data<float>().ToArray();
                 for (int i = 0; i < n; i++) result[start + i] = flat.AsSpan(i * k, k).ToArray();

@@ -20,7 +20,7 @@ public sealed class FineTuner : IDisposable
 {
     private readonly FineTuneConfig config;
     private readonly ResNetClassifier model;
-    private readonly SGD optimizer;
+    private readonly MomentumSgd optimizer;
     private readonly Device device;
 
     public FineTuneConfig Config => config;
@@ -41,7 +41,7 @@ public sealed class FineTuner : IDisposable
         if (config.FreezeBackbone)
             foreach (var p in model.BackboneParameters()) p.requires_grad = false;
         var trainable = config.FreezeBackbone ? model.Fc.parameters() : model.parameters();
-        optimizer = torch.optim.SGD(trainable, config.LearningRate, momentum: config.SgdMomentum, weight_decay: config.WeightDecay);
+        optimizer = new MomentumSgd(trainable, config.SgdMomentum, config.WeightDecay);
     }
 
     /// <summary>Copies a pretrained encoder's weights (and BatchNorm statistics) into the backbone; <c>fc</c> keeps its initialisation.</summary>
@@ -102,7 +102,6 @@ public sealed class FineTuner : IDisposable
                 {
                     run.CancellationToken.ThrowIfCancellationRequested();
                     lr = LearningRateSchedule.At(config.LearningRate, config.Epochs, config.WarmupEpochs, config.CosineSchedule, globalStep, stepsPerEpoch);
-                    foreach (var g in optimizer.ParamGroups) g.LearningRate = lr;
                     var (start, count) = batches[step];
                     for (int i = 0; i < count; i++)
                     {
@@ -111,7 +110,7 @@ public sealed class FineTuner : IDisposable
                         labels[i] = train.Label(index);
                     }
                     var rng = StepRandom.For(config.Seed, epoch, step);
-                    var (loss, right) = Step(buffer, labels, count, train, augmenter, rng);
+                    var (loss, right) = Step(buffer, labels, count, train, augmenter, rng, lr);
                     if (!double.IsFinite(loss))
                         throw new InvalidOperationException(
                             $"The fine-tuning loss became {loss} at epoch {epoch + 1}, step {step + 1} (learning rate {lr:G3}). " +
@@ -212,7 +211,7 @@ public sealed class FineTuner : IDisposable
         return ClassifierInference.PredictProbabilities(model, planar, count, height, width, config.Mean, config.Std, config.EvaluationBatchSize);
     }
 
-    private (double Loss, long Correct) Step(byte[] bytes, long[] labels, int count, ILabeledImageSource s, BatchAugmenter? augmenter, Random rng)
+    private (double Loss, long Correct) Step(byte[] bytes, long[] labels, int count, ILabeledImageSource s, BatchAugmenter? augmenter, Random rng, double lr)
     {
         using var scope = NewDisposeScope();
         var x = ToImages(bytes, count, s);
@@ -227,9 +226,9 @@ public sealed class FineTuner : IDisposable
         }
         else logits = model.forward(x);
         var loss = F.cross_entropy(logits, y);
-        optimizer.zero_grad();
+        optimizer.ZeroGrad();
         loss.backward();
-        optimizer.step();
+        optimizer.Step(lr);
         long correct;
         using (no_grad()) correct = logits.argmax(1).eq(y).sum().item<long>();
         return (loss.item<float>(), correct);
@@ -237,7 +236,7 @@ public sealed class FineTuner : IDisposable
 
     private Tensor ToImages(byte[] bytes, int count, ILabeledImageSource s) =>
         tensor(bytes.AsSpan(0, count * s.Channels * s.Height * s.Width).ToArray(), new long[] { count, s.Channels, s.Height, s.Width })
-            .to(device).to(ScalarType.Float32).div_(255f);
+            .to(device).to(ScalarType.Float32).div_(StableScalars.ByteRange);
 
     private Tensor Normalize(Tensor x)
     {

@@ -287,6 +287,41 @@ public sealed class GeoImageClassifierTests
         for (int i = 0; i < fromPaths.Length; i++) CollectionAssert.AreEqual(fromPaths[i], fromImages[i], $"row {i}");
     }
 
+    private sealed class NumberedPatch
+    {
+        public string ImagePath { get; set; } = "";
+        public int Label { get; set; }
+    }
+
+    private sealed class NumberedPrediction
+    {
+        public int PredictedLabel { get; set; }
+    }
+
+    [TestMethod]
+    public void NumericLabelValues_ComeBackAsTheSameNumbers()
+    {
+        // Class ids 100..109 instead of names: the key values are Int32, and so are PredictedLabel's.
+        var rows = Rows().Train.Where((_, i) => i % 2 == 0).Select(r => new NumberedPatch { ImagePath = r.ImagePath, Label = 100 + Array.IndexOf(EuroSat.ClassNames, r.Label) }).ToList();
+        var data = ml.Data.LoadFromEnumerable(rows);
+        var options = TinyOptions(epochs: 1);
+        options.FreezeBackbone = true;
+        var pipeline = ml.Transforms.Conversion.MapValueToKey("Label").Append(ml.MulticlassClassification.Trainers.GeoImageClassifier(options));
+        var model = pipeline.Fit(data);
+        var output = model.Transform(data);
+        var keyValues = output.Schema["PredictedLabel"].Annotations.Schema["KeyValues"].Type as VectorDataViewType;
+        Assert.AreEqual(NumberDataViewType.Int32, keyValues!.ItemType);
+        VBuffer<int> predictedValues = default, labelValues = default;
+        output.Schema["PredictedLabel"].GetKeyValues(ref predictedValues);
+        output.Schema["Label"].GetKeyValues(ref labelValues);
+        CollectionAssert.AreEqual(labelValues.DenseValues().ToArray(), predictedValues.DenseValues().ToArray());
+        var named = ml.Transforms.Conversion.MapKeyToValue("PredictedLabel").Fit(output).Transform(output);
+        var ids = ml.Data.CreateEnumerable<NumberedPrediction>(named, reuseRowObject: false).Select(p => p.PredictedLabel).ToList();
+        Assert.IsTrue(ids.All(id => id is >= 100 and <= 109), string.Join(",", ids.Distinct()));
+        var (labels, predictions, _) = Read(output);
+        Assert.AreEqual(labels.Zip(predictions).Count(t => t.First == t.Second) / (double)labels.Length, ml.MulticlassClassification.Evaluate(output).MicroAccuracy, 1e-9);
+    }
+
     // ---- helpers ---------------------------------------------------------------------------------------------
 
     /// <summary>ML.NET's SchemaShape.Create is internal; estimators receive shapes made by it.</summary>
