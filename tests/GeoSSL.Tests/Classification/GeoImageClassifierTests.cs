@@ -199,7 +199,7 @@ public sealed class GeoImageClassifierTests
         for (int i = 0; i < expected.Scores.Length; i++)
             CollectionAssert.AreEqual(expected.Scores[i], actual.Scores[i], $"row {i}: identical Score after Save/Load");
 
-        var withNames = ((TransformerChain<ITransformer>)loaded).Append(ml2.Transforms.Conversion.MapKeyToValue("PredictedLabel").Fit(loaded.Transform(validationRaw)));
+        using var withNames = ((TransformerChain<ITransformer>)loaded).Append(ml2.Transforms.Conversion.MapKeyToValue("PredictedLabel").Fit(loaded.Transform(validationRaw)));
         using var engine = ml2.Model.CreatePredictionEngine<PatchRow, PatchPrediction>(withNames);
         var rows = Rows().Validation;
         for (int i = 0; i < rows.Count; i += 7)
@@ -223,6 +223,10 @@ public sealed class GeoImageClassifierTests
         Assert.IsTrue(predicted.IsKey);
         Assert.AreEqual(SchemaShape.Column.VectorKind.Scalar, predicted.Kind);
         Assert.IsFalse(shape.Any(c => c.Name.StartsWith("GeoImageClassifier.")));
+        // The simple overload fills the same options.
+        var simple = ml.MulticlassClassification.Trainers.GeoImageClassifier("Label", "ImagePath", TestData.EuroSatFolder, null, epochs: 3, batchSize: 16, imageSize: 48);
+        Assert.AreEqual((3, 16, 48, TestData.EuroSatFolder), (simple.Options.Epochs, simple.Options.BatchSize, simple.Options.ImageSize, simple.Options.ImageFolder));
+        Assert.IsTrue(simple.GetOutputSchema(Shape(trainKeyed.Schema)).Any(c => c.Name == "PredictedLabel" && c.IsKey));
         // Inside an estimator chain, before any fitting (the label is still text for the first estimator).
         var chain = ml.Transforms.Conversion.MapValueToKey("Label").Append(estimator);
         Assert.IsTrue(chain.GetOutputSchema(Shape(validationRaw.Schema)).Any(c => c.Name == "PredictedLabel" && c.IsKey));
@@ -307,7 +311,7 @@ public sealed class GeoImageClassifierTests
         var options = TinyOptions(epochs: 1);
         options.FreezeBackbone = true;
         var pipeline = ml.Transforms.Conversion.MapValueToKey("Label").Append(ml.MulticlassClassification.Trainers.GeoImageClassifier(options));
-        var model = pipeline.Fit(data);
+        using var model = pipeline.Fit(data);
         var output = model.Transform(data);
         var keyValues = output.Schema["PredictedLabel"].Annotations.Schema["KeyValues"].Type as VectorDataViewType;
         Assert.AreEqual(NumberDataViewType.Int32, keyValues!.ItemType);
