@@ -1,0 +1,313 @@
+using System.Diagnostics;
+using GeoSSL.Core.Augmentation;
+using GeoSSL.Core.Devices;
+using GeoSSL.Core.Networks;
+using GeoSSL.Core.Training;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+namespace GeoSSL.Core.Classification;
+
+/// <summary>
+/// Supervised fine-tuning of a <see cref="ResNetClassifier"/>: cross-entropy, SGD with momentum and weight decay,
+/// warm-up + cosine schedule per step, optional frozen backbone (linear probe), batched augmentation, validation every
+/// epoch, early stopping that restores the best epoch's weights, cancellation and NaN guard. Every random choice comes
+/// from the seed, so equal configurations give equal runs on the CPU.
+/// </summary>
+public sealed class FineTuner : IDisposable
+{
+    private readonly FineTuneConfig config;
+    private readonly ResNetClassifier model;
+    private readonly MomentumSgd optimizer;
+    private readonly Device device;
+
+    public FineTuneConfig Config => config;
+    public ResNetClassifier Model => model;
+    public Device Device => device;
+
+    public FineTuner(FineTuneConfig config, string? deviceSpec = "auto")
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        config.Validate();
+        this.config = config;
+        device = DeviceSelector.Resolve(deviceSpec);
+        // The same rule as pretraining: oneDNN's CPU conv backward is wrong below 16 input channels; wide encoders keep its speed.
+        if (device.type == DeviceType.CPU && config.Encoder.BaseWidth < 16) CpuConvolutionFix.Apply();
+        torch.manual_seed(config.Seed);
+        model = new ResNetClassifier(config.Encoder, config.NumClasses);
+        model.to(device);
+        if (config.FreezeBackbone)
+            foreach (var p in model.BackboneParameters()) p.requires_grad = false;
+        var trainable = config.FreezeBackbone ? model.Fc.parameters() : model.parameters();
+        optimizer = new MomentumSgd(trainable, config.SgdMomentum, config.WeightDecay);
+    }
+
+    /// <summary>Copies a pretrained encoder's weights (and BatchNorm statistics) into the backbone; <c>fc</c> keeps its initialisation.</summary>
+    public void LoadEncoder(ResNetEncoder encoder) => model.LoadEncoderWeights(encoder);
+
+    /// <summary>Loads the query encoder of a pretraining checkpoint (<c>.ckpt</c> written by <see cref="Pretrainer"/>) into the backbone.</summary>
+    public void LoadPretrainedEncoder(string checkpointPath)
+    {
+        var info = PretrainedEncoder.Read(checkpointPath);
+        if (info.Encoder != config.Encoder)
+            throw new ArgumentException($"Checkpoint '{checkpointPath}' holds a {ResNetClassifier.Describe(info.Encoder)} encoder but this classifier was built as " +
+                $"{ResNetClassifier.Describe(config.Encoder)}; build the FineTuneConfig from PretrainedEncoder.Read(path).Encoder.", nameof(checkpointPath));
+        PretrainedEncoder.LoadInto(checkpointPath, model);
+    }
+
+    public FineTuneResult Train(ILabeledImageSource train, ILabeledImageSource? validation = null, FineTuneRunOptions? run = null)
+    {
+        ArgumentNullException.ThrowIfNull(train);
+        run ??= new FineTuneRunOptions();
+        CheckSource(train, nameof(train));
+        if (validation is not null) CheckSource(validation, nameof(validation));
+        if (config.EarlyStopping && validation is null)
+            throw new ArgumentException($"EarlyStoppingPatience ({config.EarlyStoppingPatience}) needs a validation set.", nameof(validation));
+        if (validation is not null && (validation.Height != train.Height || validation.Width != train.Width))
+            throw new ArgumentException($"Validation images are {validation.Height}x{validation.Width} but training images are {train.Height}x{train.Width}.", nameof(validation));
+
+        int n = train.Count, size = train.Height;
+        var batches = BatchPlan(n, config.BatchSize);
+        long stepsPerEpoch = batches.Count;
+        var augmenter = config.Augment ? new BatchAugmenter(config.AugmentationFor(size), train.Channels) : null;
+        int imageBytes = train.Channels * train.Height * train.Width;
+        var buffer = new byte[(batches.Max(b => b.Count)) * imageBytes];
+        var labels = new long[batches.Max(b => b.Count)];
+
+        var epochs = new List<FineTuneEpoch>();
+        var stepLosses = new List<float>();
+        int? bestEpoch = null;
+        double bestAccuracy = double.NegativeInfinity;
+        int sinceBest = 0;
+        bool earlyStopped = false, restored = false;
+        Dictionary<string, Tensor>? bestWeights = null;
+        var total = Stopwatch.StartNew();
+        long globalStep = 0;
+        run.Log?.Invoke($"Fine-tuning {ResNetClassifier.Describe(config.Encoder)} for {config.NumClasses} classes on {n} images of {size}x{size}" +
+            $"{(validation is null ? "" : $" (validation {validation.Count})")}: {stepsPerEpoch} steps/epoch of up to {config.BatchSize}, {config.Epochs} epochs, " +
+            $"{(config.FreezeBackbone ? "frozen backbone (fc only)" : "all layers")}, augmentation {(config.Augment ? "on" : "off")}, device {device}.");
+        try
+        {
+            for (int epoch = 0; epoch < config.Epochs; epoch++)
+            {
+                var order = StepRandom.EpochOrder(config.Seed, epoch, n);
+                SetTrainingMode();
+                var epochClock = Stopwatch.StartNew();
+                var window = Stopwatch.StartNew();
+                long windowImages = 0, seen = 0, correct = 0;
+                double lossSum = 0, lr = 0;
+                for (int step = 0; step < stepsPerEpoch; step++, globalStep++)
+                {
+                    run.CancellationToken.ThrowIfCancellationRequested();
+                    lr = LearningRateSchedule.At(config.LearningRate, config.Epochs, config.WarmupEpochs, config.CosineSchedule, globalStep, stepsPerEpoch);
+                    var (start, count) = batches[step];
+                    for (int i = 0; i < count; i++)
+                    {
+                        int index = order[start + i];
+                        train.Image(index).CopyTo(buffer.AsSpan(i * imageBytes, imageBytes));
+                        labels[i] = train.Label(index);
+                    }
+                    var rng = StepRandom.For(config.Seed, epoch, step);
+                    var (loss, right) = Step(buffer, labels, count, train, augmenter, rng, lr);
+                    if (!double.IsFinite(loss))
+                        throw new InvalidOperationException(
+                            $"The fine-tuning loss became {loss} at epoch {epoch + 1}, step {step + 1} (learning rate {lr:G3}). " +
+                            "Lower LearningRate or add WarmupEpochs (or report it with the settings: it can also be a numerical fault of the backend).");
+                    stepLosses.Add((float)loss);
+                    lossSum += loss * count; seen += count; correct += right; windowImages += count;
+                    long done = step + 1;
+                    if (run.Progress is not null && config.ReportEveryNSteps > 0 && done % config.ReportEveryNSteps == 0 && done < stepsPerEpoch)
+                    {
+                        run.Progress.Report(new FineTuneProgress
+                        {
+                            Epoch = epoch + 1, Epochs = config.Epochs, Step = done, StepsPerEpoch = stepsPerEpoch, Loss = loss,
+                            TrainAccuracy = (double)correct / seen, LearningRate = lr,
+                            ImagesPerSecond = windowImages / Math.Max(window.Elapsed.TotalSeconds, 1e-9), Elapsed = total.Elapsed,
+                        });
+                        window.Restart(); windowImages = 0;
+                    }
+                }
+                double trainSeconds = epochClock.Elapsed.TotalSeconds;
+                double? valLoss = null, valAccuracy = null;
+                if (validation is not null) (valLoss, valAccuracy) = Evaluate(validation);
+                var summary = new FineTuneEpoch(epoch + 1, lossSum / seen, (double)correct / seen, valLoss, valAccuracy, lr,
+                    seen / Math.Max(trainSeconds, 1e-9), epochClock.Elapsed.TotalSeconds);
+                epochs.Add(summary);
+                if (valAccuracy is { } accuracy)
+                {
+                    if (accuracy > bestAccuracy)
+                    {
+                        bestAccuracy = accuracy; bestEpoch = epoch + 1; sinceBest = 0;
+                        if (config.EarlyStopping) { DisposeAll(bestWeights); bestWeights = Snapshot(); }
+                    }
+                    else sinceBest++;
+                }
+                var report = new FineTuneProgress
+                {
+                    IsEpochEnd = true, Epoch = epoch + 1, Epochs = config.Epochs, Step = stepsPerEpoch, StepsPerEpoch = stepsPerEpoch,
+                    Loss = summary.TrainLoss, TrainAccuracy = summary.TrainAccuracy, ValidationLoss = valLoss, ValidationAccuracy = valAccuracy,
+                    LearningRate = lr, ImagesPerSecond = summary.ImagesPerSecond, Elapsed = total.Elapsed,
+                };
+                run.Progress?.Report(report);
+                run.Log?.Invoke(report.ToString());
+                if (config.EarlyStopping && sinceBest >= config.EarlyStoppingPatience && epoch + 1 < config.Epochs)
+                {
+                    earlyStopped = true;
+                    run.Log?.Invoke($"Early stopping after epoch {epoch + 1}: validation accuracy has not improved for {sinceBest} epoch(s) (best {bestAccuracy:P1} at epoch {bestEpoch}).");
+                    break;
+                }
+            }
+            if (bestWeights is not null && bestEpoch != epochs.Count)
+            {
+                Restore(bestWeights);
+                restored = true;
+                run.Log?.Invoke($"Restored the weights of epoch {bestEpoch} (validation accuracy {bestAccuracy:P1}).");
+            }
+        }
+        finally
+        {
+            DisposeAll(bestWeights);
+            model.eval();
+        }
+        return new FineTuneResult(epochs, stepLosses, bestEpoch, earlyStopped, restored, total.Elapsed);
+    }
+
+    /// <summary>Mean cross-entropy and accuracy on <paramref name="data"/> (eval mode, no gradients). Leaves the model in eval mode.</summary>
+    public (double Loss, double Accuracy) Evaluate(ILabeledImageSource data)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        CheckSource(data, nameof(data));
+        model.eval();
+        double lossSum = 0;
+        long correct = 0;
+        int imageBytes = data.Channels * data.Height * data.Width;
+        int batch = Math.Min(config.EvaluationBatchSize, data.Count);
+        var buffer = new byte[batch * imageBytes];
+        var labels = new long[batch];
+        using var _ = no_grad();
+        for (int start = 0; start < data.Count; start += batch)
+        {
+            int count = Math.Min(batch, data.Count - start);
+            for (int i = 0; i < count; i++)
+            {
+                data.Image(start + i).CopyTo(buffer.AsSpan(i * imageBytes, imageBytes));
+                labels[i] = data.Label(start + i);
+            }
+            using var scope = NewDisposeScope();
+            var logits = model.forward(Normalize(ToImages(buffer, count, data)));
+            var y = tensor(labels.AsSpan(0, count).ToArray(), device: device);
+            lossSum += F.cross_entropy(logits, y, reduction: nn.Reduction.Sum).item<float>();
+            correct += logits.argmax(1).eq(y).sum().item<long>();
+        }
+        return (lossSum / data.Count, (double)correct / data.Count);
+    }
+
+    /// <summary>Class probabilities (softmax) of planar 0..255 images, [count][NumClasses]; eval mode, no gradients. Leaves the model in eval mode.</summary>
+    public float[][] PredictProbabilities(ReadOnlySpan<byte> planar, int count, int height, int width)
+    {
+        model.eval();
+        return ClassifierInference.PredictProbabilities(model, planar, count, height, width, config.Mean, config.Std, config.EvaluationBatchSize);
+    }
+
+    private (double Loss, long Correct) Step(byte[] bytes, long[] labels, int count, ILabeledImageSource s, BatchAugmenter? augmenter, Random rng, double lr)
+    {
+        using var scope = NewDisposeScope();
+        var x = ToImages(bytes, count, s);
+        x = augmenter is null ? Normalize(x) : augmenter.Apply(x, rng);
+        var y = tensor(labels.AsSpan(0, count).ToArray(), device: device);
+        Tensor logits;
+        if (config.FreezeBackbone)
+        {
+            Tensor features;
+            using (no_grad()) features = model.Encoder.forward(x);
+            logits = model.Fc.forward(features);
+        }
+        else logits = model.forward(x);
+        var loss = F.cross_entropy(logits, y);
+        optimizer.ZeroGrad();
+        loss.backward();
+        optimizer.Step(lr);
+        long correct;
+        using (no_grad()) correct = logits.argmax(1).eq(y).sum().item<long>();
+        return (loss.item<float>(), correct);
+    }
+
+    private Tensor ToImages(byte[] bytes, int count, ILabeledImageSource s) =>
+        tensor(bytes.AsSpan(0, count * s.Channels * s.Height * s.Width).ToArray(), new long[] { count, s.Channels, s.Height, s.Width })
+            .to(device).to(ScalarType.Float32).div_(StableScalars.ByteRange);
+
+    private Tensor Normalize(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        long c = x.shape[1];
+        var mean = tensor(config.Mean, device: device).view(1, c, 1, 1);
+        var std = tensor(config.Std, device: device).view(1, c, 1, 1);
+        return ((x - mean) / std).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Training mode, except a frozen backbone, which stays in eval mode so its BatchNorm statistics do not move.</summary>
+    private void SetTrainingMode()
+    {
+        model.train();
+        if (config.FreezeBackbone) model.Encoder.eval();
+    }
+
+    /// <summary>
+    /// Contiguous slices of the epoch's visiting order: every batch has BatchSize images except the last, which takes the rest;
+    /// a last batch of a single image is merged into the previous one (BatchNorm cannot normalise one sample at 1x1).
+    /// </summary>
+    internal static List<(int Start, int Count)> BatchPlan(int n, int batchSize)
+    {
+        var plan = new List<(int, int)>();
+        for (int start = 0; start < n; start += batchSize) plan.Add((start, Math.Min(batchSize, n - start)));
+        if (plan.Count > 1 && plan[^1].Item2 == 1)
+        {
+            var (s, c) = plan[^2];
+            plan[^2] = (s, c + 1);
+            plan.RemoveAt(plan.Count - 1);
+        }
+        return plan;
+    }
+
+    private void CheckSource(ILabeledImageSource s, string name)
+    {
+        if (s.Channels != config.Encoder.InputChannels)
+            throw new ArgumentException($"The {name} images have {s.Channels} channels but the encoder expects {config.Encoder.InputChannels}.", name);
+        if (s.Height != s.Width) throw new ArgumentException($"The {name} images are {s.Height}x{s.Width}; fine-tuning needs square images.", name);
+        if (s.Height < 8) throw new ArgumentException($"The {name} images are {s.Height} pixels; at least 8 are needed.", name);
+        if (s.Count < 2) throw new ArgumentException($"The {name} set has {s.Count} image(s); at least 2 are needed.", name);
+        for (int i = 0; i < s.Count; i++)
+        {
+            int label = s.Label(i);
+            if (label < 0 || label >= config.NumClasses)
+                throw new ArgumentException($"Image {i} of the {name} set has class {label}, outside 0-{config.NumClasses - 1}.", name);
+        }
+    }
+
+    private Dictionary<string, Tensor> Snapshot()
+    {
+        using var _ = no_grad();
+        return model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone().DetachFromDisposeScope());
+    }
+
+    private void Restore(Dictionary<string, Tensor> weights)
+    {
+        using var _ = no_grad();
+        foreach (var (name, t) in model.state_dict()) t.copy_(weights[name]);
+    }
+
+    private static void DisposeAll(Dictionary<string, Tensor>? weights)
+    {
+        if (weights is null) return;
+        foreach (var t in weights.Values) t.Dispose();
+        weights.Clear();
+    }
+
+    public void Dispose()
+    {
+        optimizer.Dispose();
+        model.Dispose();
+    }
+}

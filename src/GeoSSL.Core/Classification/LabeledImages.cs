@@ -1,0 +1,58 @@
+namespace GeoSSL.Core.Classification;
+
+/// <summary>Labelled images for fine-tuning: planar (C, H, W) bytes of equal size and a class index per image.</summary>
+public interface ILabeledImageSource
+{
+    int Count { get; }
+    int Channels { get; }
+    int Height { get; }
+    int Width { get; }
+
+    /// <summary>Planar C*H*W bytes of image <paramref name="index"/>.</summary>
+    ReadOnlySpan<byte> Image(int index);
+
+    /// <summary>Class index (0-based) of image <paramref name="index"/>.</summary>
+    int Label(int index);
+}
+
+/// <summary>An in-memory <see cref="ILabeledImageSource"/>: images back to back in one buffer.</summary>
+public sealed class LabeledImages : ILabeledImageSource
+{
+    private readonly byte[] pixels;
+    private readonly int[] labels;
+
+    public LabeledImages(byte[] pixels, int[] labels, int channels, int height, int width)
+    {
+        ArgumentNullException.ThrowIfNull(pixels);
+        ArgumentNullException.ThrowIfNull(labels);
+        if (channels < 1 || height < 1 || width < 1) throw new ArgumentOutOfRangeException(nameof(channels), "Channels, height and width must be positive.");
+        long expected = (long)labels.Length * channels * height * width;
+        if (pixels.LongLength != expected)
+            throw new ArgumentException($"{labels.Length} images of {channels}x{height}x{width} need {expected} bytes; got {pixels.LongLength}.", nameof(pixels));
+        this.pixels = pixels;
+        this.labels = labels;
+        Channels = channels; Height = height; Width = width;
+    }
+
+    public int Count => labels.Length;
+    public int Channels { get; }
+    public int Height { get; }
+    public int Width { get; }
+    public int ImageBytes => Channels * Height * Width;
+
+    public ReadOnlySpan<byte> Image(int index) => pixels.AsSpan(index * ImageBytes, ImageBytes);
+    public int Label(int index) => labels[index];
+
+    /// <summary>The images with the given indices, in that order (for splits).</summary>
+    public LabeledImages Subset(IReadOnlyList<int> indices)
+    {
+        var p = new byte[(long)indices.Count * ImageBytes];
+        var l = new int[indices.Count];
+        for (int i = 0; i < indices.Count; i++)
+        {
+            Image(indices[i]).CopyTo(p.AsSpan(i * ImageBytes, ImageBytes));
+            l[i] = labels[indices[i]];
+        }
+        return new LabeledImages(p, l, Channels, Height, Width);
+    }
+}

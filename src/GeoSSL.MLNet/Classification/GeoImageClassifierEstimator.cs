@@ -1,0 +1,170 @@
+using GeoSSL.Core.Classification;
+using GeoSSL.Core.Export;
+using GeoSSL.Core.Networks;
+using GeoSSL.Data.Records;
+using GeoSSL.MLNet.Logging;
+using GeoSSL.MLNet.Reading;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace GeoSSL.MLNet.Classification;
+
+/// <summary>
+/// A multiclass trainer that fine-tunes a ResNet image classifier end to end (TorchSharp), from random weights or from
+/// the encoder of a GeoSSL pretraining checkpoint, and returns it as a chain of stock ML.NET transforms around the
+/// classifier exported to ONNX. Like ML.NET's trainers it needs a key-typed label column and adds <c>Score</c>
+/// (probabilities, one per class) and <c>PredictedLabel</c> (a key with the label's values).
+/// </summary>
+public sealed class GeoImageClassifierEstimator : IEstimator<GeoImageClassificationTransformer>
+{
+    private readonly TransformsCatalog catalog;
+    private readonly GeoImageClassifierOptions options;
+
+    public GeoImageClassifierEstimator(MLContext mlContext, GeoImageClassifierOptions options)
+        : this((mlContext ?? throw new ArgumentNullException(nameof(mlContext))).Transforms, options) { }
+
+    internal GeoImageClassifierEstimator(TransformsCatalog catalog, GeoImageClassifierOptions options)
+    {
+        this.catalog = catalog;
+        this.options = options ?? throw new ArgumentNullException(nameof(options));
+    }
+
+    public GeoImageClassifierOptions Options => options;
+
+    /// <summary>Report of the last Fit (per-epoch losses and accuracies, best epoch, early stopping, the classifier as ONNX); null before the first.</summary>
+    public GeoImageClassifierReport? LastReport { get; private set; }
+
+    public GeoImageClassificationTransformer Fit(IDataView input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ValidateOptions();
+        var classes = ClassLabels.FromColumn(input.Schema, options.LabelColumnName, nameof(options.LabelColumnName));
+        var imageKind = InputColumns.ImageKind(input.Schema, options.ImageColumnName, nameof(options.ImageColumnName));
+        ImageColumnKind? validationKind = null;
+        if (options.ValidationSet is { } validationData)
+        {
+            var validationClasses = ClassLabels.FromColumn(validationData.Schema, options.LabelColumnName, nameof(options.LabelColumnName) + " (in ValidationSet)");
+            if (!validationClasses.SameAs(classes))
+                throw new ArgumentException(
+                    $"The ValidationSet's label column '{options.LabelColumnName}' has keys [{Preview(validationClasses.Names)}] but the training label has " +
+                    $"[{Preview(classes.Names)}]; map both with the same fitted MapValueToKey transformer.", nameof(options.ValidationSet));
+            validationKind = InputColumns.ImageKind(validationData.Schema, options.ImageColumnName, nameof(options.ImageColumnName) + " (in ValidationSet)");
+        }
+        var (encoder, mean, std) = StartingPoint();
+        var config = BuildConfig(encoder, classes.Count, mean, std);
+
+        using var log = new MLContextChannel(catalog, "GeoImageClassifier");
+        var trainInput = new ClassifierInput(options.ImageColumnName, imageKind, options.ImageFolder, options.ImageSize);
+        log.Info($"Reading training images at {options.ImageSize}x{options.ImageSize} ({classes.Count} classes: {Preview(classes.Names)}).");
+        var train = LabeledImageReader.Read(catalog, input, trainInput, options.LabelColumnName, "training", options.CancellationToken);
+        if (train.Count < 2) throw new GeoDataException($"The training data has {train.Count} row(s); at least 2 are needed.");
+        LabeledImages? validation = null;
+        if (options.ValidationSet is not null)
+        {
+            validation = LabeledImageReader.Read(catalog, options.ValidationSet, trainInput with { ImageKind = validationKind!.Value }, options.LabelColumnName, "validation", options.CancellationToken);
+            if (validation.Count < 2) throw new GeoDataException($"The validation data has {validation.Count} row(s); at least 2 are needed.");
+        }
+
+        using var tuner = new FineTuner(config, options.Device);
+        if (options.InitialEncoderPath is not null)
+        {
+            tuner.LoadPretrainedEncoder(options.InitialEncoderPath);
+            log.Info($"Backbone initialised from the query encoder of '{options.InitialEncoderPath}'.");
+        }
+        var result = tuner.Train(train, validation, new FineTuneRunOptions
+        {
+            Progress = options.Progress, Log = log.Info, CancellationToken = options.CancellationToken,
+        });
+
+        var exportOptions = new OnnxClassifierExportOptions
+        {
+            InputHeight = options.ImageSize, InputWidth = options.ImageSize, InputScale = 1f / 255f, Mean = mean, Std = std, ClassNames = classes.Names,
+        };
+        var onnx = OnnxClassifierExporter.Export(tuner.Model, exportOptions);
+        var report = new GeoImageClassifierReport(result, train.Count, validation?.Count, classes.Names, encoder, options.InitialEncoderPath, options.ImageSize, onnx);
+        if (options.OnnxExportPath is not null) report.SaveClassifierAsOnnx(options.OnnxExportPath);
+        if (options.CheckpointPath is not null)
+            ClassifierCheckpoint.Save(options.CheckpointPath, tuner.Model, new ClassifierInfo(encoder, classes.Count, mean, std, options.ImageSize, classes.Names.ToArray()));
+        LastReport = report;
+        var forMlNet = ClassifierChainBuilder.ForMlNet(OnnxClassifierExporter.Export(tuner.Model, exportOptions with
+        {
+            InputName = ClassifierChainBuilder.PixelsColumn, ProbabilitiesName = ClassifierChainBuilder.ScoreColumnName, LabelIndexName = ClassifierChainBuilder.IndexColumn,
+        }), classes.Names);
+        var stock = ClassifierChainBuilder.CreateEstimator(catalog, trainInput, forMlNet, classes).Fit(input);
+        log.Info($"Fine-tuning done in {result.Elapsed.TotalSeconds:F1}s" +
+            (result.BestEpoch is { } best ? $"; best validation accuracy {result.Best!.ValidationAccuracy:P1} at epoch {best}" : "") +
+            (result.EarlyStopped ? " (stopped early)" : "") + (result.RestoredBestWeights ? ", its weights restored" : "") + ".");
+        return new GeoImageClassificationTransformer(new TransformerChain<ITransformer>(Flatten(stock).ToArray()), classes.Names, options.ImageSize, onnx);
+    }
+
+    public SchemaShape GetOutputSchema(SchemaShape inputSchema)
+    {
+        ValidateOptions();
+        var label = Find(inputSchema, options.LabelColumnName, nameof(options.LabelColumnName));
+        if (!label.IsKey || label.Kind != SchemaShape.Column.VectorKind.Scalar)
+            throw new ArgumentException(
+                $"Column '{options.LabelColumnName}' ({nameof(options.LabelColumnName)}) is not a scalar key; the label of a multiclass trainer must be a key type. " +
+                $"Map it first, e.g. mlContext.Transforms.Conversion.MapValueToKey(\"{options.LabelColumnName}\").Append(...).", nameof(options.LabelColumnName));
+        var image = Find(inputSchema, options.ImageColumnName, nameof(options.ImageColumnName));
+        var kind = image.ItemType is TextDataViewType ? ImageColumnKind.Path : ImageColumnKind.Image;
+        var input = new ClassifierInput(options.ImageColumnName, kind, options.ImageFolder, options.ImageSize);
+        var standIn = ClassifierChainBuilder.ShapeOnly(options.ImageSize, 2);
+        return ClassifierChainBuilder.CreateEstimator(catalog, input, standIn, ClassLabels.Placeholder(label)).GetOutputSchema(inputSchema);
+    }
+
+    private static SchemaShape.Column Find(SchemaShape schema, string column, string option)
+    {
+        if (string.IsNullOrWhiteSpace(column)) throw new ArgumentException($"{option} is empty.", option);
+        var col = schema.FirstOrDefault(c => c.Name == column);
+        if (col.Name is null)
+            throw new ArgumentException($"Column '{column}' ({option}) is not in the input schema. Its columns are: {string.Join(", ", schema.Select(c => c.Name))}.", option);
+        return col;
+    }
+
+    private (ResNetOptions Encoder, float[] Mean, float[] Std) StartingPoint()
+    {
+        if (options.InitialEncoderPath is null)
+            return (new ResNetOptions { Depth = options.Architecture, BaseWidth = options.BaseWidth, SmallInputStem = options.SmallInputStem, InputChannels = 3 },
+                OnnxExportOptions.ImageNetMean, OnnxExportOptions.ImageNetStd);
+        if (!File.Exists(options.InitialEncoderPath))
+            throw new FileNotFoundException($"InitialEncoderPath '{options.InitialEncoderPath}' does not exist.", options.InitialEncoderPath);
+        PretrainedEncoderInfo info;
+        try { info = PretrainedEncoder.Read(options.InitialEncoderPath); }
+        catch (InvalidDataException e)
+        {
+            throw new ArgumentException($"InitialEncoderPath '{options.InitialEncoderPath}' is not a GeoSSL pretraining checkpoint (.ckpt): {e.Message}", nameof(options.InitialEncoderPath), e);
+        }
+        if (info.Encoder.InputChannels != 3)
+            throw new ArgumentException($"The checkpoint's encoder takes {info.Encoder.InputChannels} channels; image columns supply RGB (3).", nameof(options.InitialEncoderPath));
+        return (info.Encoder, info.Mean, info.Std);
+    }
+
+    private FineTuneConfig BuildConfig(ResNetOptions encoder, int classes, float[] mean, float[] std)
+    {
+        var config = new FineTuneConfig
+        {
+            Encoder = encoder, NumClasses = classes, Epochs = options.Epochs, BatchSize = options.BatchSize, LearningRate = options.LearningRate,
+            SgdMomentum = options.SgdMomentum, WeightDecay = options.WeightDecay, WarmupEpochs = options.WarmupEpochs, FreezeBackbone = options.FreezeBackbone,
+            Augment = options.Augment, Mean = mean, Std = std, EarlyStoppingPatience = options.EarlyStoppingPatience, Seed = options.Seed,
+            ReportEveryNSteps = options.ReportEveryNSteps,
+        };
+        config.Validate();
+        return config;
+    }
+
+    private void ValidateOptions()
+    {
+        if (options.ImageSize < 8) throw new ArgumentOutOfRangeException(nameof(options.ImageSize), options.ImageSize, "ImageSize must be at least 8 pixels.");
+        if (options.EarlyStoppingPatience is > 0 && options.ValidationSet is null)
+            throw new ArgumentException($"EarlyStoppingPatience ({options.EarlyStoppingPatience}) needs a ValidationSet.", nameof(options.EarlyStoppingPatience));
+        // The rest is checked by FineTuneConfig.Validate; check it early with the random-init shape.
+        BuildConfig(new ResNetOptions { Depth = options.Architecture, BaseWidth = options.BaseWidth, SmallInputStem = options.SmallInputStem }, 2,
+            OnnxExportOptions.ImageNetMean, OnnxExportOptions.ImageNetStd);
+    }
+
+    private static string Preview(IReadOnlyList<string> names) =>
+        string.Join(", ", names.Take(12)) + (names.Count > 12 ? $", ... ({names.Count})" : "");
+
+    private static IEnumerable<ITransformer> Flatten(ITransformer t) =>
+        t is IEnumerable<ITransformer> chain ? chain.SelectMany(Flatten) : new[] { t };
+}

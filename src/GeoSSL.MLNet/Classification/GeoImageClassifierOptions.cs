@@ -1,0 +1,95 @@
+using GeoSSL.Core.Classification;
+using GeoSSL.Core.Networks;
+using Microsoft.ML;
+
+namespace GeoSSL.MLNet.Classification;
+
+/// <summary>
+/// Options of <see cref="GeoImageClassifierEstimator"/> (<c>mlContext.MulticlassClassification.Trainers.GeoImageClassifier</c>):
+/// end-to-end fine-tuning of a ResNet image classifier, from random weights or from the encoder of a GeoSSL pretraining
+/// checkpoint. The label must be a key column (<c>mlContext.Transforms.Conversion.MapValueToKey("Label")</c>); Fit returns
+/// a chain of stock ML.NET transforms that adds <c>Score</c> (class probabilities) and <c>PredictedLabel</c> (a key with
+/// the label's values), so <c>MulticlassClassification.Evaluate</c>, <c>PredictionEngine</c> and <c>Model.Save/Load</c>
+/// work as for any ML.NET trainer. Defaults are a CPU-sized recipe for 64 px Sentinel-2 patches such as EuroSAT.
+/// </summary>
+public sealed class GeoImageClassifierOptions
+{
+    // ---- columns -------------------------------------------------------------------------------------------
+    /// <summary>Label column; must be a key type (from <c>MapValueToKey</c>). Default "Label".</summary>
+    public string LabelColumnName { get; set; } = "Label";
+    /// <summary>Image column: a path (text, relative to <see cref="ImageFolder"/>) or an image from <c>LoadImages</c>. Default "ImagePath".</summary>
+    public string ImageColumnName { get; set; } = "ImagePath";
+    /// <summary>Folder that relative image paths are resolved against (null: the current directory). Also used by the returned model.</summary>
+    public string? ImageFolder { get; set; }
+
+    // ---- starting point and network ----------------------------------------------------------------------------
+    /// <summary>
+    /// Pretraining checkpoint (<c>.ckpt</c> written by <c>GeoContrastivePretrain</c>'s CheckpointPath) whose query encoder
+    /// becomes the backbone; its architecture and normalisation are used and <see cref="Architecture"/>,
+    /// <see cref="BaseWidth"/> and <see cref="SmallInputStem"/> are ignored. Null: random (torchvision) initialisation.
+    /// </summary>
+    public string? InitialEncoderPath { get; set; }
+    /// <summary>Backbone for random initialisation. Default ResNet-18 (ResNet-50 is the paper's but slow on a CPU).</summary>
+    public ResNetDepth Architecture { get; set; } = ResNetDepth.ResNet18;
+    /// <summary>Channels of layer1 for random initialisation (64 = torchvision). Smaller is cheaper.</summary>
+    public int BaseWidth { get; set; } = 64;
+    /// <summary>3x3 stride-1 stem without max-pool for random initialisation (finer features on 32-64 px tiles, ~16x compute).</summary>
+    public bool SmallInputStem { get; set; }
+    /// <summary>Side in pixels images are resized to (stretched, ML.NET's ResizeImages Fill) for training and prediction. Default 64.</summary>
+    public int ImageSize { get; set; } = 64;
+
+    // ---- optimisation ----------------------------------------------------------------------------------------
+    /// <summary>Epochs over the training rows. Default 20.</summary>
+    public int Epochs { get; set; } = 20;
+    /// <summary>Images per step. Default 64.</summary>
+    public int BatchSize { get; set; } = 64;
+    /// <summary>Base SGD learning rate (momentum 0.9), decayed by a cosine to 0. Default 0.01 (fine-tuning); from random weights 0.05-0.1 trains faster; a frozen backbone takes larger rates.</summary>
+    public double LearningRate { get; set; } = 0.01;
+    /// <summary>SGD momentum. Default 0.9.</summary>
+    public double SgdMomentum { get; set; } = 0.9;
+    /// <summary>Epochs of linear learning-rate warm-up before the cosine decay. Default 0.</summary>
+    public double WarmupEpochs { get; set; }
+    /// <summary>Weight decay. Default 1e-4.</summary>
+    public double WeightDecay { get; set; } = 1e-4;
+    /// <summary>
+    /// Train only the final linear layer (a linear probe of the pretrained features): the backbone keeps its weights and,
+    /// being kept in eval mode, its BatchNorm statistics. Default false (every layer is trained).
+    /// </summary>
+    public bool FreezeBackbone { get; set; }
+    /// <summary>
+    /// Augment training images: random resized crop (area 50-100%), horizontal and vertical flips. No colour jitter or blur:
+    /// spectra and texture are what land-cover classes differ in. Default true.
+    /// </summary>
+    public bool Augment { get; set; } = true;
+    /// <summary>Seed of the initial weights, visiting order and augmentation: equal seeds give equal models on the CPU. Default 1.</summary>
+    public int Seed { get; set; } = 1;
+
+    // ---- validation ------------------------------------------------------------------------------------------
+    /// <summary>Rows scored after every epoch (same label and image columns, label keys equal to the training label's). Optional.</summary>
+    public IDataView? ValidationSet { get; set; }
+    /// <summary>
+    /// Stop after this many epochs without a higher validation accuracy, and return the weights of the best epoch
+    /// (the first one on ties). Needs <see cref="ValidationSet"/>. Null or 0: off (the last epoch's weights are returned).
+    /// </summary>
+    public int? EarlyStoppingPatience { get; set; }
+
+    // ---- run -------------------------------------------------------------------------------------------------
+    /// <summary>"auto" (CUDA when available), "cpu", "cuda" or "cuda:N".</summary>
+    public string Device { get; set; } = "auto";
+    /// <summary>Receives step and epoch reports (loss, accuracies, learning rate, images/s).</summary>
+    public IProgress<FineTuneProgress>? Progress { get; set; }
+    /// <summary>Report progress every this many steps, besides every epoch end. Default 10; 0 for epoch ends only.</summary>
+    public int ReportEveryNSteps { get; set; } = 10;
+    /// <summary>Stops training (Fit throws OperationCanceledException).</summary>
+    public CancellationToken CancellationToken { get; set; }
+    /// <summary>
+    /// Also write the trained classifier as ONNX here: input "input" float [N,3,S,S] RGB 0..255 planar (normalisation
+    /// inside), outputs "probabilities" [N,classes] and "label_index" int64 [N,1]; class names in the metadata. Optional.
+    /// </summary>
+    public string? OnnxExportPath { get; set; }
+    /// <summary>
+    /// Also write the trained classifier as a TorchSharp checkpoint here (<c>ClassifierCheckpoint</c>: a JSON header and the
+    /// state dict under torchvision's resnet key names, fc included), to continue in TorchSharp or compare with PyTorch. Optional.
+    /// </summary>
+    public string? CheckpointPath { get; set; }
+}

@@ -1,0 +1,50 @@
+using GeoSSL.Core.Classification;
+using GeoSSL.Core.Networks;
+
+namespace GeoSSL.MLNet.Classification;
+
+/// <summary>What the last <see cref="GeoImageClassifierEstimator.Fit"/> did, and the trained classifier as ONNX.</summary>
+public sealed class GeoImageClassifierReport
+{
+    private readonly byte[] onnx;
+
+    internal GeoImageClassifierReport(FineTuneResult result, int trainingImages, int? validationImages, IReadOnlyList<string> classNames,
+        ResNetOptions encoder, string? initialEncoderPath, int imageSize, byte[] onnx)
+    {
+        Result = result; TrainingImages = trainingImages; ValidationImages = validationImages; ClassNames = classNames;
+        Encoder = encoder; InitialEncoderPath = initialEncoderPath; ImageSize = imageSize; this.onnx = onnx;
+    }
+
+    /// <summary>The fine-tuning loop's own result (per-epoch numbers, step losses, timing).</summary>
+    public FineTuneResult Result { get; }
+    /// <summary>Per-epoch training loss and accuracy, validation loss and accuracy (when a validation set was given), learning rate, images/s.</summary>
+    public IReadOnlyList<FineTuneEpoch> Epochs => Result.Epochs;
+    /// <summary>1-based epoch with the highest validation accuracy; null without a validation set.</summary>
+    public int? BestEpoch => Result.BestEpoch;
+    /// <summary>True when early stopping ended training before the configured number of epochs.</summary>
+    public bool EarlyStopped => Result.EarlyStopped;
+    /// <summary>True when the returned model has the best epoch's weights rather than the last epoch's.</summary>
+    public bool RestoredBestWeights => Result.RestoredBestWeights;
+    public int TrainingImages { get; }
+    public int? ValidationImages { get; }
+    /// <summary>The label's key values as text, in key order (= Score slot order).</summary>
+    public IReadOnlyList<string> ClassNames { get; }
+    /// <summary>Backbone shape.</summary>
+    public ResNetOptions Encoder { get; }
+    /// <summary>The pretraining checkpoint the backbone started from; null for random initialisation.</summary>
+    public string? InitialEncoderPath { get; }
+    public int ImageSize { get; }
+
+    /// <summary>The classifier as ONNX: input "input" [N,3,S,S] RGB 0..255 planar; outputs "probabilities" [N,C] and "label_index" int64 [N,1].</summary>
+    public byte[] ClassifierOnnx => (byte[])onnx.Clone();
+
+    /// <summary>Writes <see cref="ClassifierOnnx"/> to a file (atomically).</summary>
+    public void SaveClassifierAsOnnx(string path)
+    {
+        var full = Path.GetFullPath(path);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        var temp = full + $".{Guid.NewGuid():N}.tmp";
+        File.WriteAllBytes(temp, onnx);
+        File.Move(temp, full, overwrite: true);
+    }
+}
