@@ -16,7 +16,7 @@ public sealed record AblationRow
     public double LinearTop1 { get; init; }
     public double LinearMacroF1 { get; init; }
     public double LinearMacroAccuracy { get; init; }
-    public double KnnTop1 { get; init; }
+    public double? KnnTop1 { get; init; }
     public double PretrainSeconds { get; init; }
     public double FeaturizeImagesPerSecond { get; init; }
     public int GeoClusters { get; init; }
@@ -35,11 +35,11 @@ public sealed class AblationResults
     public string ToMarkdown()
     {
         var sb = new StringBuilder();
-        sb.AppendLine("| method | backbone | F1 | accuracy | kNN top-1 | pretraining | featurize |");
+        sb.AppendLine("| method | backbone | F1 | accuracy | kNN top-1 | training | featurize |");
         sb.AppendLine("|---|---|---|---|---|---|---|");
         foreach (var r in Rows)
             sb.AppendLine(CultureInfo.InvariantCulture,
-                $"| {r.Method} | {r.Backbone} | {r.LinearMacroF1 * 100:F1} | {r.LinearTop1 * 100:F1} | {r.KnnTop1 * 100:F1} | {(r.PretrainSeconds > 0 ? $"{r.PretrainSeconds / 60:F1} min" : "-")} | {r.FeaturizeImagesPerSecond:F0} img/s |");
+                $"| {r.Method} | {r.Backbone} | {r.LinearMacroF1 * 100:F1} | {r.LinearTop1 * 100:F1} | {(r.KnnTop1 is { } k ? (k * 100).ToString("F1", CultureInfo.InvariantCulture) : "-")} | {(r.PretrainSeconds > 0 ? $"{r.PretrainSeconds / 60:F1} min" : "-")} | {(r.FeaturizeImagesPerSecond > 0 ? $"{r.FeaturizeImagesPerSecond:F0} img/s" : "-")} |");
         return sb.ToString();
     }
 

@@ -79,7 +79,7 @@ internal static class ChartWriter
             var color = Palette[i % Palette.Length];
             float x0 = area.Left + i * slot + slot * 0.15f, w = slot * 0.35f;
             Bar(canvas, area, x0, w, rows[i].LinearTop1, color, value);
-            Bar(canvas, area, x0 + w, w, rows[i].KnnTop1, color.WithAlpha(110), value);
+            if (rows[i].KnnTop1 is { } knn) Bar(canvas, area, x0 + w, w, knn, color.WithAlpha(110), value);
             canvas.Save();
             canvas.Translate(area.Left + i * slot + slot * 0.5f, area.Bottom + 12);
             canvas.RotateDegrees(-35);

@@ -50,6 +50,19 @@ public sealed record ClassificationReport(double MicroAccuracy, double MacroAccu
         return FromConfusion(counts, classNames.Count == counts.Count ? classNames : Enumerable.Range(0, counts.Count).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToList());
     }
 
+    /// <summary>
+    /// Runs <c>MulticlassClassification.Evaluate</c> on scored rows (a key label, Score, PredictedLabel) and adds macro-F1
+    /// and the per-class table named by the label's key values.
+    /// </summary>
+    public static (ClassificationReport Report, MulticlassClassificationMetrics Metrics) Evaluate(Microsoft.ML.MLContext ml, Microsoft.ML.IDataView scored,
+        string labelColumnName = "Label", string scoreColumnName = "Score", string predictedLabelColumnName = "PredictedLabel")
+    {
+        var metrics = ml.MulticlassClassification.Evaluate(scored, labelColumnName, scoreColumnName, predictedLabelColumnName);
+        var label = scored.Schema[labelColumnName];
+        var names = AreaLevelEvaluator.ClassNames(label, (int)((KeyDataViewType)label.Type).Count);
+        return (FromMetrics(metrics, names), metrics);
+    }
+
     /// <summary>From predicted and true class indices in [0, classNames.Count).</summary>
     public static ClassificationReport FromPredictions(IReadOnlyList<int> truth, IReadOnlyList<int> predicted, IReadOnlyList<string> classNames)
     {
