@@ -110,7 +110,7 @@ public sealed class FineTuner : IDisposable
                         labels[i] = train.Label(index);
                     }
                     var rng = StepRandom.For(config.Seed, epoch, step);
-                    var (loss, right) = Step(buffer, labels, count, train, augmenter, rng, lr);
+                    var (loss, right) = CollectionPause.Run(() => Step(buffer, labels, count, train, augmenter, rng, lr));
                     if (!double.IsFinite(loss))
                         throw new InvalidOperationException(
                             $"The fine-tuning loss became {loss} at epoch {epoch + 1}, step {step + 1} (learning rate {lr:G3}). " +

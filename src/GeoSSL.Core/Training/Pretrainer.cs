@@ -82,7 +82,7 @@ public sealed class Pretrainer : IDisposable
                 var anchors = order.AsSpan((int)(state.StepInEpoch * b), b);
                 var rng = StepRandom.For(config.Seed, state.Epoch, state.StepInEpoch);
                 source.FillBatch(anchors, rng, view1, view2, geo);
-                var (loss, lc, lg) = Step(view1, view2, geo, source, rng);
+                var (loss, lc, lg) = CollectionPause.Run(() => Step(view1, view2, geo, source, rng));
                 if (!double.IsFinite(loss))
                     throw new InvalidOperationException(
                         $"The loss became {loss} at epoch {state.Epoch + 1}, step {state.StepInEpoch + 1} (contrastive {lc}, geo {lg}). " +
