@@ -185,9 +185,24 @@ internal static class Ablation
         };
     }
 
+    /// <summary>Rewrites results.md and results.png of a finished run from its results.json.</summary>
+    public static int Replot(BenchmarkArgs args)
+    {
+        string outDir = Path.GetFullPath(args.Get("out", "runs/ablation"));
+        var results = AblationResults.FromJson(File.ReadAllText(Path.Combine(outDir, "results.json")));
+        Write(results, outDir);
+        Console.WriteLine($"Rewrote {outDir}/results.md and results.png.");
+        return 0;
+    }
+
     private static void Save(AblationResults results, string outDir, Stopwatch wall)
     {
         results.WallSeconds = wall.Elapsed.TotalSeconds;
+        Write(results, outDir);
+    }
+
+    private static void Write(AblationResults results, string outDir)
+    {
         var md = new System.Text.StringBuilder();
         md.AppendLine("# GeoSSL.MLNet ablation (EuroSAT linear probe on the validation split)");
         md.AppendLine();

@@ -29,7 +29,7 @@ public sealed record AblationRow
 public sealed class AblationResults
 {
     public required Dictionary<string, string> Settings { get; init; }
-    public List<AblationRow> Rows { get; } = new();
+    public List<AblationRow> Rows { get; init; } = new();
     public double WallSeconds { get; set; }
 
     public string ToMarkdown()
@@ -42,6 +42,11 @@ public sealed class AblationResults
                 $"| {r.Method} | {r.Backbone} | {r.LinearMacroF1 * 100:F1} | {r.LinearTop1 * 100:F1} | {(r.KnnTop1 is { } k ? (k * 100).ToString("F1", CultureInfo.InvariantCulture) : "-")} | {(r.PretrainSeconds > 0 ? $"{r.PretrainSeconds / 60:F1} min" : "-")} | {(r.FeaturizeImagesPerSecond > 0 ? $"{r.FeaturizeImagesPerSecond:F0} img/s" : "-")} |");
         return sb.ToString();
     }
+
+    public static AblationResults FromJson(string json) => JsonSerializer.Deserialize<AblationResults>(json, new JsonSerializerOptions
+    {
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    }) ?? throw new InvalidDataException("Empty results file.");
 
     public string ToJson() => JsonSerializer.Serialize(this, new JsonSerializerOptions
     {

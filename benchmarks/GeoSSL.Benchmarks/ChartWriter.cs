@@ -17,7 +17,7 @@ internal static class ChartWriter
 
     public static void Write(AblationResults results, string path)
     {
-        const int width = 1500, height = 620;
+        const int width = 1500, height = 720;
         using var surface = SKSurface.Create(new SKImageInfo(width, height));
         var canvas = surface.Canvas;
         canvas.Clear(SKColors.White);

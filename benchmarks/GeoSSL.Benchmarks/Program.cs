@@ -4,13 +4,15 @@ using GeoSSL.Benchmarks;
 //   featurize-speed [--images 2000] [--size 64] [--depth 18] [--small-stem]
 //   ablation [--epochs 8] [--variants MoCoV2,MoCoV2Geo,...] [--out runs/ablation] [--size 64] [--batch 128] [--queue 4096]
 //            [--lr 0.03] [--train-per-class N] [--val-per-class N] [--skip-random] [--shared PATH] (see Ablation.cs for all)
+//   replot [--out runs/ablation]   rewrites results.md/png from results.json
 string command = args.FirstOrDefault() ?? "";
 var options = new BenchmarkArgs(args.Skip(1));
 switch (command)
 {
     case "featurize-speed": FeaturizeSpeed.Run(options); return 0;
     case "ablation": return Ablation.Run(options);
+    case "replot": return Ablation.Replot(options);
     default:
-        Console.Error.WriteLine("Commands: featurize-speed, ablation");
+        Console.Error.WriteLine("Commands: featurize-speed, ablation, replot");
         return 2;
 }
