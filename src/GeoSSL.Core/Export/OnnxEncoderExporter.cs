@@ -98,7 +98,7 @@ public static class OnnxEncoderExporter
 
             // Residual stages.
             bool bottleneck = resnet.Depth == ResNetDepth.ResNet50;
-            int[] blocks = bottleneck ? [3, 4, 6, 3] : [2, 2, 2, 2];
+            int[] blocks = resnet.Blocks;
             for (int layer = 1; layer <= 4; layer++)
             {
                 for (int block = 0; block < blocks[layer - 1]; block++)

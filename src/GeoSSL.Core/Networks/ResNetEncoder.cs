@@ -37,7 +37,7 @@ public sealed class ResNetEncoder : Module<Tensor, Tensor>
         bn1 = BatchNorm2d(w);
         relu = ReLU();
         maxpool = options.SmallInputStem ? Identity() : MaxPool2d(3, stride: 2, padding: 1);
-        var blocks = options.Depth == ResNetDepth.ResNet50 ? new[] { 3, 4, 6, 3 } : new[] { 2, 2, 2, 2 };
+        var blocks = options.Blocks;
         long inPlanes = w;
         layer1 = MakeLayer(ref inPlanes, w, blocks[0], 1);
         layer2 = MakeLayer(ref inPlanes, w * 2, blocks[1], 2);

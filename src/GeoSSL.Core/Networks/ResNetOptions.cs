@@ -26,8 +26,19 @@ public sealed record ResNetOptions
     /// </summary>
     public bool SmallInputStem { get; init; }
 
+    /// <summary>
+    /// Residual blocks in layer1-4; null gives the standard counts ([2,2,2,2] for ResNet-18, [3,4,6,3] for ResNet-50).
+    /// Other counts describe relatives such as ML.NET's ImageNet "ResNet18" (a CNTK model with [2,2,2,3]).
+    /// </summary>
+    public int[]? BlocksPerLayer { get; init; }
+
+    /// <summary>The block counts in use.</summary>
+    public int[] Blocks => BlocksPerLayer ?? (Depth == ResNetDepth.ResNet50 ? [3, 4, 6, 3] : [2, 2, 2, 2]);
+
     public void Validate()
     {
+        if (BlocksPerLayer is not null && (BlocksPerLayer.Length != 4 || BlocksPerLayer.Any(b => b < 1)))
+            throw new ArgumentException($"BlocksPerLayer needs four counts of at least 1; got [{string.Join(",", BlocksPerLayer)}].", nameof(BlocksPerLayer));
         if (Depth is not (ResNetDepth.ResNet18 or ResNetDepth.ResNet50))
             throw new ArgumentOutOfRangeException(nameof(Depth), Depth, "Only ResNet-18 and ResNet-50 are supported.");
         if (InputChannels < 1) throw new ArgumentOutOfRangeException(nameof(InputChannels), InputChannels, "Need at least one input channel.");
