@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
+using GeoSSL.Core.Export;
+using GeoSSL.Core.Import;
 using GeoSSL.Core.Networks;
 using GeoSSL.Core.Training;
 using GeoSSL.MLNet;
@@ -36,7 +38,7 @@ internal static class Ablation
             Depth = args.Int("depth", 18) == 50 ? ResNetDepth.ResNet50 : ResNetDepth.ResNet18, BaseWidth = args.Int("width", 64),
             SmallInputStem = args.Flag("small-stem"),
         };
-        string backbone = $"ResNet-{(encoder.Depth == ResNetDepth.ResNet50 ? 50 : 18)}{(encoder.BaseWidth != 64 ? $" w{encoder.BaseWidth}" : "")}{(encoder.SmallInputStem ? " small stem" : "")}, {size} px";
+        var backbone = $"ResNet-{(encoder.Depth == ResNetDepth.ResNet50 ? 50 : 18)}{(encoder.BaseWidth != 64 ? $" w{encoder.BaseWidth}" : "")}{(encoder.SmallInputStem ? " small stem" : "")}, {size} px";
         var variants = args.Get("variants") is { } list
             ? list.Split(',').Select(v => AllVariants.FirstOrDefault(a => a.Variant.ToString().Equals(v.Trim(), StringComparison.OrdinalIgnoreCase)
                 || a.Name.Equals(v.Trim(), StringComparison.OrdinalIgnoreCase))).Where(v => v.Name is not null).ToArray()
@@ -84,6 +86,25 @@ internal static class Ablation
             Save(results, outDir, wall);
         }
 
+        // --imagenet: ML.NET's ImageNet ResNet-18 weights (CNTK, BGR, 0..255 minus the channel means) as features and as
+        // the starting point of every variant.
+        string? imagenet = args.Flag("imagenet") ? Path.Combine(AppContext.BaseDirectory, "DnnImageModels", "ResNet18Onnx", "ResNet18.onnx") : args.Get("init-onnx");
+        float[] imagenetMean = [123.15f / 255f, 115.90f / 255f, 103.06f / 255f], imagenetStd = [1f / 255f, 1f / 255f, 1f / 255f];
+        if (imagenet is not null)
+        {
+            Console.WriteLine("== ImageNet weights (ML.NET's ResNet18.onnx, imported)");
+            var layout = OnnxResNetImporter.ReadLayout(imagenet);
+            using var net = new ResNetEncoder(layout);
+            OnnxResNetImporter.LoadInto(net, imagenet, reverseInputChannels: true);
+            net.eval();
+            var onnx = OnnxEncoderExporter.Export(net, new OnnxExportOptions { InputHeight = size, InputWidth = size, InputScale = 1f / 255f, Mean = imagenetMean, Std = imagenetStd });
+            using var featurizer = new GeoImageFeaturizerEstimator(ml, onnx).Fit(trainView);
+            backbone = $"ResNet-18 [2,2,2,3] ImageNet, {size} px";
+            results.Rows.Add(Evaluate(ml, "ImageNet features (ML.NET ResNet18 weights)", backbone, featurizer, trainView, validationView));
+            settings["initial weights"] = "ML.NET ResNet18.onnx (ImageNet, CNTK), BGR flipped into conv1, mean 123.15/115.90/103.06, std 1 (0..255 scale)";
+            Save(results, outDir, wall);
+        }
+
         var tileView = ml.Data.LoadFromEnumerable(tiles);
         var monitorView = ml.Data.LoadFromEnumerable(monitor);
         foreach (var (name, variant) in variants)
@@ -101,12 +122,20 @@ internal static class Ablation
                 OnnxExportPath = Path.Combine(outDir, "encoders", $"{variant}.onnx"),
                 CheckpointPath = Path.Combine(outDir, "encoders", $"{variant}.ckpt"), CheckpointEveryNEpochs = 0,
             };
+            if (imagenet is not null)
+            {
+                options.InitialWeightsPath = imagenet;
+                options.InitialWeightsReverseChannels = true;
+                options.FreezeBatchNormStatistics = args.Flag("freeze-bn");
+                options.Mean = imagenetMean;
+                options.Std = imagenetStd;
+            }
             var estimator = ml.Transforms.GeoContrastivePretrain(options);
             var clock = Stopwatch.StartNew();
             using var featurizer = estimator.Fit(tileView);
             double seconds = clock.Elapsed.TotalSeconds;
             var report = estimator.LastReport!;
-            var row = Evaluate(ml, name, backbone, featurizer, trainView, validationView) with
+            var row = Evaluate(ml, imagenet is null ? name : $"ImageNet + {name}", backbone, featurizer, trainView, validationView) with
             {
                 PretrainSeconds = seconds, GeoClusters = report.GeoClusters,
                 Epochs = report.Epochs.Select(e => new EpochRecord(e.Epoch, e.Loss, e.ContrastiveLoss, e.GeoLoss, e.KnnAccuracy, e.EmbeddingStd, e.ImagesPerSecond)).ToList(),

@@ -2,6 +2,7 @@ using GeoSSL.Core.Augmentation;
 using GeoSSL.Core.Contrastive;
 using GeoSSL.Core.Evaluation;
 using GeoSSL.Core.Export;
+using GeoSSL.Core.Import;
 using GeoSSL.Core.Networks;
 using GeoSSL.Core.Training;
 using GeoSSL.Data.Images;
@@ -69,6 +70,11 @@ public sealed class GeoContrastivePretrainEstimator : IEstimator<GeoImageFeaturi
         if (!options.Variant.UsesGeo()) config = config with { Model = config.Model with { GeoClasses = 0 } };
 
         using var trainer = new Pretrainer(config, options.Device);
+        if (options.InitialWeightsPath is not null && options.ResumeFromCheckpoint is null)
+        {
+            trainer.InitializeEncoder(e => OnnxResNetImporter.LoadInto(e, options.InitialWeightsPath, options.InitialWeightsReverseChannels));
+            log.Info($"Encoder starts from '{options.InitialWeightsPath}'{(options.InitialWeightsReverseChannels ? " (BGR weights, conv1 channels flipped for RGB input)" : "")}.");
+        }
         var monitor = BuildMonitor(images, size, log);
         var run = new PretrainRunOptions
         {
@@ -139,10 +145,12 @@ public sealed class GeoContrastivePretrainEstimator : IEstimator<GeoImageFeaturi
         InputHeight = size, InputWidth = size, InputScale = 1f / 255f, Mean = options.Mean, Std = options.Std, Head = head,
     };
 
-    private ResNetOptions EncoderOptions() => new()
-    {
-        Depth = options.Architecture, BaseWidth = options.BaseWidth, SmallInputStem = options.SmallInputStem, InputChannels = 3,
-    };
+    private ResNetOptions EncoderOptions() => options.InitialWeightsPath is not null
+        ? OnnxResNetImporter.ReadLayout(options.InitialWeightsPath) with { InputChannels = 3 }
+        : new()
+        {
+            Depth = options.Architecture, BaseWidth = options.BaseWidth, SmallInputStem = options.SmallInputStem, InputChannels = 3,
+        };
 
     private PretrainConfig BuildConfig(int geoClusters)
     {
@@ -168,6 +176,7 @@ public sealed class GeoContrastivePretrainEstimator : IEstimator<GeoImageFeaturi
             Epochs = options.Epochs, BatchSize = options.BatchSize, LearningRate = options.LearningRate, SgdMomentum = options.SgdMomentum,
             WeightDecay = options.WeightDecay, WarmupEpochs = options.WarmupEpochs, CosineSchedule = options.CosineSchedule,
             ContrastiveWeight = options.ContrastiveWeight, GeoWeight = options.GeoWeight, BatchNormGroups = options.BatchNormGroups,
+            FreezeBatchNormStatistics = options.FreezeBatchNormStatistics,
             Seed = options.Seed, ReportEveryNSteps = options.ReportEveryNSteps,
         };
         config.ValidateForCaller();

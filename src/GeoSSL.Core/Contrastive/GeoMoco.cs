@@ -53,6 +53,23 @@ public sealed class GeoMoco : Module
         queue = null; // read it through Queue: moving the module to a device replaces the buffer
     }
 
+    /// <summary>Puts every BatchNorm of both encoders in eval mode (running statistics used and left unchanged).</summary>
+    public void FreezeBatchNormStatistics()
+    {
+        foreach (var encoder in new[] { encoder_q, encoder_k })
+            if (encoder is not null)
+                foreach (var module in encoder.modules())
+                    if (module is TorchSharp.Modules.BatchNorm2d bn) bn.eval();
+    }
+
+    /// <summary>Makes the key encoder and head equal to the query ones again (after loading starting weights into the query side).</summary>
+    public void SyncKeyEncoder()
+    {
+        if (encoder_k is null || head_k is null) return;
+        CopyWeights(encoder_q, encoder_k);
+        CopyWeights(head_q, head_k);
+    }
+
     private static void CopyWeights(Module from, Module to)
     {
         using var _ = no_grad();

@@ -27,6 +27,12 @@ public sealed record PretrainConfig
 
     /// <summary>BatchNorm groups emulating multi-GPU ShuffleBN on one device (the paper used 8 GPUs).</summary>
     public int BatchNormGroups { get; init; } = 4;
+    /// <summary>
+    /// Keep the encoders' BatchNorm layers in eval mode while training: running statistics stay as loaded and batches are
+    /// normalised with them (the affine weights still learn). For adapting pretrained (e.g. ImageNet) weights, whose
+    /// statistics would otherwise be replaced by those of the new imagery within a few dozen steps.
+    /// </summary>
+    public bool FreezeBatchNormStatistics { get; init; }
 
     public int Seed { get; init; } = 1;
 

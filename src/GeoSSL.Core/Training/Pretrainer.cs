@@ -41,6 +41,17 @@ public sealed class Pretrainer : IDisposable
         augmenter = new BatchAugmenter(config.Augmentation, config.Model.Encoder.InputChannels);
     }
 
+    /// <summary>
+    /// Sets starting weights of the encoder (e.g. ImageNet weights through <c>OnnxResNetImporter</c>) before training;
+    /// the momentum encoder is made equal to it. A resumed run ignores them: the checkpoint's weights win.
+    /// </summary>
+    public void InitializeEncoder(Action<ResNetEncoder> load)
+    {
+        ArgumentNullException.ThrowIfNull(load);
+        load(model.QueryEncoder);
+        model.SyncKeyEncoder();
+    }
+
     /// <summary>Rebuilds a trainer from a checkpoint's configuration (weights are loaded by <see cref="Train"/> with ResumeFrom, or by <see cref="LoadWeights"/>).</summary>
     public static Pretrainer FromCheckpoint(string path, string? deviceSpec = "auto") => new(Checkpoint.ReadConfig(path), deviceSpec);
 
@@ -60,7 +71,7 @@ public sealed class Pretrainer : IDisposable
         var total = Stopwatch.StartNew();
         int stopAt = Math.Min(config.Epochs, run.StopAfterEpochs ?? config.Epochs);
         run.Log?.Invoke($"Pretraining {config.Variant}: {source.Count} images, {stepsPerEpoch} steps/epoch of {b}, epochs {state.Epoch + 1}-{stopAt} of {config.Epochs}, device {device}.");
-        model.train();
+        TrainMode();
 
         while (state.Epoch < stopAt)
         {
@@ -139,7 +150,13 @@ public sealed class Pretrainer : IDisposable
         if (run.Monitor is null || run.MonitorEveryNEpochs <= 0) return null;
         if (epoch % run.MonitorEveryNEpochs != 0 && epoch != lastEpoch) return null;
         try { return run.Monitor.Evaluate(model.QueryEncoder); }
-        finally { model.train(); }
+        finally { TrainMode(); }
+    }
+
+    private void TrainMode()
+    {
+        model.train();
+        if (config.FreezeBatchNormStatistics) model.FreezeBatchNormStatistics();
     }
 
     private TrainingState ResumeState(string path)

@@ -119,6 +119,20 @@ public sealed class GeoContrastivePretrainOptions
     public string MonitorLabelColumnName { get; set; } = "Label";
     /// <summary>Neighbours of the kNN monitor (20), votes weighted by exp(cosine / 0.07).</summary>
     public int KnnNeighbors { get; set; } = 20;
+    /// <summary>
+    /// Starting weights for the encoder instead of random ones: an ONNX ResNet (for example ML.NET's ImageNet
+    /// <c>ResNet18.onnx</c> from Microsoft.ML.DnnImageFeaturizer.ResNet18). Its layout (depth, width, blocks per layer)
+    /// replaces <see cref="Architecture"/> and <see cref="BaseWidth"/>. Set <see cref="Mean"/>/<see cref="Std"/> to the
+    /// normalisation the weights were trained with. Ignored when resuming from a checkpoint.
+    /// </summary>
+    public string? InitialWeightsPath { get; set; }
+    /// <summary>
+    /// Keep BatchNorm running statistics as loaded (BatchNorm layers stay in eval mode while training). Useful with
+    /// <see cref="InitialWeightsPath"/>: otherwise the new imagery replaces ImageNet's statistics within a few dozen steps.
+    /// </summary>
+    public bool FreezeBatchNormStatistics { get; set; }
+    /// <summary>The initial weights expect BGR input (as ML.NET's CNTK ResNet18.onnx does): conv1's channels are flipped to take RGB.</summary>
+    public bool InitialWeightsReverseChannels { get; set; }
     /// <summary>Images per encoder call when the returned featurizer transforms many rows (64).</summary>
     public int FeaturizationBatchSize { get; set; } = 64;
     /// <summary>Report progress every this many steps (10).</summary>
