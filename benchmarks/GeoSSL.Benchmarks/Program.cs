@@ -4,6 +4,8 @@ using GeoSSL.Benchmarks;
 //   featurize-speed [--images 2000] [--size 64] [--depth 18] [--small-stem]
 //   ablation [--epochs 8] [--variants MoCoV2,MoCoV2Geo,...] [--out runs/ablation] [--size 64] [--batch 128] [--queue 4096]
 //            [--lr 0.03] [--train-per-class N] [--val-per-class N] [--skip-random] [--shared PATH] (see Ablation.cs for all)
+//            [--imagenet [--freeze-bn] [--skip-dnn-featurizer]]: ImageNet rows (ML.NET's DnnFeaturizeImage at 224 px, the
+//            imported weights at --size, and every variant started from them); --variants none runs no pretraining
 //   replot [--out runs/ablation]   rewrites results.md/png from results.json
 string command = args.FirstOrDefault() ?? "";
 var options = new BenchmarkArgs(args.Skip(1));
