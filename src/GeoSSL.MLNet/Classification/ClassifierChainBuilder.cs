@@ -42,21 +42,9 @@ internal static class ClassifierChainBuilder
     private const int HashBits = 31;
 
     /// <summary>(LoadImages) → ResizeImages (Fill) → ExtractPixels (planar RGB, 0..255, floats or bytes) into <see cref="PixelsColumn"/>.</summary>
-    public static IEstimator<ITransformer> Preprocessing(TransformsCatalog t, ClassifierInput input, bool asFloats, out List<string> temporaries)
-    {
-        temporaries = new List<string> { ResizedColumn, PixelsColumn };
-        string source = input.ImageColumnName;
-        IEstimator<ITransformer>? load = null;
-        if (input.ImageKind == ImageColumnKind.Path)
-        {
-            load = t.LoadImages(ImageColumn, input.ImageFolder ?? "", input.ImageColumnName);
-            source = ImageColumn;
-            temporaries.Insert(0, ImageColumn);
-        }
-        var rest = t.ResizeImages(ResizedColumn, input.ImageSize, input.ImageSize, source, ImageResizingEstimator.ResizingKind.Fill)
-            .Append(t.ExtractPixels(PixelsColumn, ResizedColumn, interleavePixelColors: false, outputAsFloatArray: asFloats));
-        return load is null ? rest : load.Append(rest);
-    }
+    public static IEstimator<ITransformer> Preprocessing(TransformsCatalog t, ClassifierInput input, bool asFloats, out List<string> temporaries) =>
+        Featurizer.ImagePixelsChain.Create(t, input.ImageColumnName, input.ImageKind, input.ImageFolder, input.ImageSize, input.ImageSize,
+            Prefix, asFloats, out temporaries);
 
     /// <param name="onnx">Classifier with input <see cref="PixelsColumn"/> and outputs <see cref="ScoreColumnName"/> and <see cref="IndexColumn"/> (see <see cref="ForMlNet"/>).</param>
     public static IEstimator<ITransformer> CreateEstimator(TransformsCatalog t, ClassifierInput input, byte[] onnx, ClassLabels classes)

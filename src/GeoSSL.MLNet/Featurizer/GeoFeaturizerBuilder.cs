@@ -15,23 +15,12 @@ public static class GeoFeaturizerBuilder
     /// <param name="onnxModel">Encoder taking [N, 3, H, W] floats in 0..255 and returning [N, D]; its input/output names are rewritten to the pipeline's.</param>
     public static IEstimator<ITransformer> CreateEstimator(TransformsCatalog transforms, FeaturizerSpec spec, byte[] onnxModel)
     {
-        string prefix = spec.OutputColumnName;
-        string image = $"{prefix}.Image", resized = $"{prefix}.Resized", pixels = PixelsColumn(spec);
-        var temporaries = new List<string> { resized, pixels };
+        string pixels = PixelsColumn(spec);
         var model = OnnxModelIo.RenameIo(onnxModel, pixels, spec.OutputColumnName);
-        string source = spec.ImageColumnName;
-        IEstimator<ITransformer>? chain = null;
-        if (spec.ImageKind == ImageColumnKind.Path)
-        {
-            chain = transforms.LoadImages(image, spec.ImageFolder ?? "", spec.ImageColumnName);
-            source = image;
-            temporaries.Insert(0, image);
-        }
-        var rest = transforms.ResizeImages(resized, spec.ImageWidth, spec.ImageHeight, source, ImageResizingEstimator.ResizingKind.Fill)
-            .Append(transforms.ExtractPixels(pixels, resized, interleavePixelColors: false, outputAsFloatArray: true))
+        return ImagePixelsChain.Create(transforms, spec.ImageColumnName, spec.ImageKind, spec.ImageFolder, spec.ImageHeight, spec.ImageWidth,
+                spec.OutputColumnName + ".", asFloats: true, out var temporaries)
             .Append(transforms.ApplyOnnxModel(spec.OutputColumnName, pixels, new MemoryStream(model)))
             .Append(transforms.DropColumns(temporaries.ToArray()));
-        return chain is null ? rest : chain.Append(rest);
     }
 
     /// <summary>

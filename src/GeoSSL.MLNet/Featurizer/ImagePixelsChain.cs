@@ -1,0 +1,32 @@
+using GeoSSL.MLNet.Reading;
+using Microsoft.ML;
+using Microsoft.ML.Transforms.Image;
+
+namespace GeoSSL.MLNet.Featurizer;
+
+/// <summary>
+/// The stock transforms that turn an image column into planar RGB pixels (0..255): (LoadImages for a path column) →
+/// ResizeImages (Fill) → ExtractPixels. Shared by the featurizer and the classifier so both see the same pixels.
+/// </summary>
+internal static class ImagePixelsChain
+{
+    /// <param name="prefix">Prefix of the temporary columns ("{prefix}Image", "{prefix}Resized", "{prefix}Pixels").</param>
+    /// <param name="temporaries">The columns the chain adds, for a later DropColumns.</param>
+    public static IEstimator<ITransformer> Create(TransformsCatalog t, string imageColumnName, ImageColumnKind kind, string? imageFolder,
+        int height, int width, string prefix, bool asFloats, out List<string> temporaries)
+    {
+        string image = prefix + "Image", resized = prefix + "Resized", pixels = prefix + "Pixels";
+        temporaries = new List<string> { resized, pixels };
+        string source = imageColumnName;
+        IEstimator<ITransformer>? load = null;
+        if (kind == ImageColumnKind.Path)
+        {
+            load = t.LoadImages(image, imageFolder ?? "", imageColumnName);
+            source = image;
+            temporaries.Insert(0, image);
+        }
+        var rest = t.ResizeImages(resized, width, height, source, ImageResizingEstimator.ResizingKind.Fill)
+            .Append(t.ExtractPixels(pixels, resized, interleavePixelColors: false, outputAsFloatArray: asFloats));
+        return load is null ? rest : load.Append(rest);
+    }
+}
