@@ -31,6 +31,12 @@ internal static class Ablation
         var wall = Stopwatch.StartNew();
         int seed = args.Int("seed", 1);
         int size = args.Int("size", 64);
+        // Pooled ResNet features work at any input size: --featurize-size lets an encoder pretrained on small crops featurize larger ones.
+        int featureSize = args.Int("featurize-size", size);
+        // --also-featurize-size: every encoder is also probed at this second size (same weights, resized tiles).
+        int? alsoSize = args.Get("also-featurize-size") is null ? null : args.Int("also-featurize-size", featureSize);
+        string At(int px) => alsoSize is null ? "" : $" @{px} px"; // rows of one encoder at two sizes need distinct names
+        string sizes = featureSize == size ? $"{size} px" : $"pretrained at {size} px, features at {featureSize} px";
         string outDir = Path.GetFullPath(args.Get("out", "runs/ablation"));
         Directory.CreateDirectory(Path.Combine(outDir, "encoders"));
         var encoder = new ResNetOptions
@@ -38,7 +44,7 @@ internal static class Ablation
             Depth = args.Int("depth", 18) == 50 ? ResNetDepth.ResNet50 : ResNetDepth.ResNet18, BaseWidth = args.Int("width", 64),
             SmallInputStem = args.Flag("small-stem"),
         };
-        var backbone = $"ResNet-{(encoder.Depth == ResNetDepth.ResNet50 ? 50 : 18)}{(encoder.BaseWidth != 64 ? $" w{encoder.BaseWidth}" : "")}{(encoder.SmallInputStem ? " small stem" : "")}, {size} px";
+        var backbone = $"ResNet-{(encoder.Depth == ResNetDepth.ResNet50 ? 50 : 18)}{(encoder.BaseWidth != 64 ? $" w{encoder.BaseWidth}" : "")}{(encoder.SmallInputStem ? " small stem" : "")}, {sizes}";
         var variants = args.Get("variants") is { } list
             ? list.Split(',').Select(v => AllVariants.FirstOrDefault(a => a.Variant.ToString().Equals(v.Trim(), StringComparison.OrdinalIgnoreCase)
                 || a.Name.Equals(v.Trim(), StringComparison.OrdinalIgnoreCase))).Where(v => v.Name is not null).ToArray()
@@ -50,6 +56,7 @@ internal static class Ablation
             if (e.Kind == Microsoft.ML.Runtime.ChannelMessageKind.Info && e.Source.Contains("GeoContrastivePretrain")) Console.WriteLine($"    {e.RawMessage}");
         };
         var tiles = BenchmarkData.OscdTiles(args);
+        if (args.Get("max-tiles") is not null) tiles = tiles.Take(args.Int("max-tiles", tiles.Count)).ToList(); // speed pilots
         var (train, validation) = BenchmarkData.EuroSatSplit(args, seed, 0.8, NullableInt(args, "train-per-class"), NullableInt(args, "val-per-class"));
         int monitorPerClass = args.Int("monitor-per-class", 50);
         var monitor = train.GroupBy(p => p.Label).SelectMany(g => g.Take(monitorPerClass)).ToList();
@@ -89,18 +96,33 @@ internal static class Ablation
         // --imagenet: ML.NET's ImageNet ResNet-18 weights (CNTK, BGR, 0..255 minus the channel means) as features and as
         // the starting point of every variant.
         string? imagenet = args.Flag("imagenet") ? Path.Combine(AppContext.BaseDirectory, "DnnImageModels", "ResNet18Onnx", "ResNet18.onnx") : args.Get("init-onnx");
+        int frozenStages = args.Int("frozen-stages", 0);
         float[] imagenetMean = [123.15f / 255f, 115.90f / 255f, 103.06f / 255f], imagenetStd = [1f / 255f, 1f / 255f, 1f / 255f];
+        // --mean-image: ML.NET's own preprocessing for these weights (a 224x224 per-pixel mean), instead of its channel averages.
+        var meanImage = imagenet is not null && args.Flag("mean-image")
+            ? MlNetResNetPreprocessing.ReadMeanImage(Path.Combine(AppContext.BaseDirectory, "DnnImageModels", "ResNetPrepOnnx", "ResNetPreprocess.onnx"))
+            : null;
         if (imagenet is not null)
+        {
+            backbone = $"ResNet-18 [2,2,2,3] ImageNet, {sizes}";
+        }
+        if (imagenet is not null && !args.Flag("skip-imagenet-features"))
         {
             Console.WriteLine("== ImageNet weights (ML.NET's ResNet18.onnx, imported)");
             var layout = OnnxResNetImporter.ReadLayout(imagenet);
             using var net = new ResNetEncoder(layout);
             OnnxResNetImporter.LoadInto(net, imagenet, reverseInputChannels: true);
             net.eval();
-            var onnx = OnnxEncoderExporter.Export(net, new OnnxExportOptions { InputHeight = size, InputWidth = size, InputScale = 1f / 255f, Mean = imagenetMean, Std = imagenetStd });
+            var onnx = OnnxEncoderExporter.Export(net, new OnnxExportOptions { InputHeight = featureSize, InputWidth = featureSize, InputScale = 1f / 255f, Mean = imagenetMean, Std = imagenetStd, MeanImage = meanImage });
             using var featurizer = new GeoImageFeaturizerEstimator(ml, onnx).Fit(trainView);
-            backbone = $"ResNet-18 [2,2,2,3] ImageNet, {size} px";
-            results.Rows.Add(Evaluate(ml, "ImageNet features (ML.NET ResNet18 weights)", backbone, featurizer, trainView, validationView));
+            results.Rows.Add(Evaluate(ml, "ImageNet features (ML.NET ResNet18 weights)" + At(featureSize), $"ResNet-18 [2,2,2,3] ImageNet, {featureSize} px", featurizer, trainView, validationView));
+            if (alsoSize is { } extra)
+            {
+                var small = OnnxEncoderExporter.Export(net, new OnnxExportOptions { InputHeight = extra, InputWidth = extra, InputScale = 1f / 255f, Mean = imagenetMean, Std = imagenetStd, MeanImage = meanImage });
+                using var smallFeaturizer = new GeoImageFeaturizerEstimator(ml, small).Fit(trainView);
+                results.Rows.Add(Evaluate(ml, "ImageNet features (ML.NET ResNet18 weights)" + At(extra), $"ResNet-18 [2,2,2,3] ImageNet, {extra} px", smallFeaturizer, trainView, validationView));
+            }
+            Save(results, outDir, wall);
             if (!args.Flag("skip-dnn-featurizer"))
             {
                 // The featurizer a .NET developer uses today, exactly as its documentation composes it: 224 px, ML.NET's
@@ -115,7 +137,13 @@ internal static class Ablation
                 results.Rows.Add(Evaluate(ml, "ML.NET DnnFeaturizeImage ResNet18", "ResNet-18 [2,2,2,3] ImageNet, 224 px", dnn, trainView, validationView));
                 Save(results, outDir, wall);
             }
-            settings["initial weights"] = "ML.NET ResNet18.onnx (ImageNet, CNTK), BGR flipped into conv1, mean 123.15/115.90/103.06, std 1 (0..255 scale)";
+        }
+        if (imagenet is not null)
+        {
+            settings["initial weights"] = "ML.NET ResNet18.onnx (ImageNet, CNTK), BGR flipped into conv1, " + (meanImage is null
+                ? "channel means 123.15/115.90/103.06 subtracted, std 1 (0..255 scale)"
+                : "ML.NET's 224x224 mean image (ResNetPreprocess.onnx) subtracted, resized to the input size, std 1 (0..255 scale)");
+            settings["adaptation"] = $"BatchNorm statistics {(args.Flag("freeze-bn") ? "frozen" : "updated")}, frozen stages {frozenStages} (1 = stem, 2 = +layer1, ...)";
             Save(results, outDir, wall);
         }
 
@@ -127,7 +155,7 @@ internal static class Ablation
             var options = new GeoContrastivePretrainOptions
             {
                 Variant = variant, TimestampColumnName = "Date", Architecture = encoder.Depth, BaseWidth = encoder.BaseWidth,
-                SmallInputStem = encoder.SmallInputStem, ImageSize = size, Epochs = args.Int("epochs", 10), BatchSize = args.Int("batch", 128),
+                SmallInputStem = encoder.SmallInputStem, ImageSize = size, FeaturizationImageSize = featureSize, FrozenStages = frozenStages, Epochs = args.Int("epochs", 10), BatchSize = args.Int("batch", 128),
                 QueueSize = args.Int("queue", 1024), EncoderMomentum = args.Double("momentum", 0.99), Temperature = args.Double("temperature", 0.2),
                 LearningRate = args.Double("lr", 0.03), WarmupEpochs = args.Double("warmup", 0), GeoClusters = args.Int("geo-clusters", 100),
                 VerticalFlipProbability = args.Double("vflip", 0), MinCropScale = args.Double("min-crop", 0.2),
@@ -143,19 +171,29 @@ internal static class Ablation
                 options.FreezeBatchNormStatistics = args.Flag("freeze-bn");
                 options.Mean = imagenetMean;
                 options.Std = imagenetStd;
+                options.MeanImage = meanImage;
             }
             var estimator = ml.Transforms.GeoContrastivePretrain(options);
             var clock = Stopwatch.StartNew();
             using var featurizer = estimator.Fit(tileView);
             double seconds = clock.Elapsed.TotalSeconds;
             var report = estimator.LastReport!;
-            var row = Evaluate(ml, imagenet is null ? name : $"ImageNet + {name}", backbone, featurizer, trainView, validationView) with
+            string method = imagenet is null ? name : $"ImageNet + {name}";
+            var row = Evaluate(ml, method + At(featureSize), backbone, featurizer, trainView, validationView) with
             {
                 PretrainSeconds = seconds, GeoClusters = report.GeoClusters,
                 Epochs = report.Epochs.Select(e => new EpochRecord(e.Epoch, e.Loss, e.ContrastiveLoss, e.GeoLoss, e.KnnAccuracy, e.EmbeddingStd, e.ImagesPerSecond)).ToList(),
             };
             results.Rows.Add(row);
             Save(results, outDir, wall);
+            if (alsoSize is { } extra)
+            {
+                // The same encoder, featurizing at the second size (the exported ONNX redeclared for it).
+                using var other = ml.Transforms.GeoFeaturizeImage(options.OnnxExportPath, imageSize: extra).Fit(trainView);
+                string otherBackbone = $"{backbone.Split(", ")[0]}, pretrained at {size} px, features at {extra} px";
+                results.Rows.Add(Evaluate(ml, method + At(extra), otherBackbone, other, trainView, validationView) with { PretrainSeconds = seconds, GeoClusters = report.GeoClusters });
+                Save(results, outDir, wall);
+            }
         }
 
         int fineTuneEpochs = args.Int("supervised-epochs", 3);

@@ -72,7 +72,7 @@ public sealed class GeoContrastivePretrainEstimator : IEstimator<GeoImageFeaturi
         using var trainer = new Pretrainer(config, options.Device);
         if (options.InitialWeightsPath is not null && options.ResumeFromCheckpoint is null)
         {
-            trainer.InitializeEncoder(e => OnnxResNetImporter.LoadInto(e, options.InitialWeightsPath, options.InitialWeightsReverseChannels));
+            trainer.InitializeEncoder(e => InitialWeights.LoadInto(e, options.InitialWeightsPath, options.InitialWeightsReverseChannels));
             log.Info($"Encoder starts from '{options.InitialWeightsPath}'{(options.InitialWeightsReverseChannels ? " (BGR weights, conv1 channels flipped for RGB input)" : "")}.");
         }
         var monitor = BuildMonitor(images, size, log);
@@ -85,7 +85,7 @@ public sealed class GeoContrastivePretrainEstimator : IEstimator<GeoImageFeaturi
         };
         var result = trainer.Train(new ImageBatchSource(images, pairs, labels), run);
 
-        var exportOptions = ExportOptions(size, options.OutputProjection ? trainer.Model.QueryHead : null);
+        var exportOptions = ExportOptions(FeaturizationSize, options.OutputProjection ? trainer.Model.QueryHead : null);
         var onnx = OnnxEncoderExporter.Export(trainer.Encoder, exportOptions);
         var report = new GeoPretrainReport(result, records.Count, pairs.LocationCount, clusters,
             OnnxEncoderExporter.OutputDimension(trainer.Encoder, exportOptions), onnx, options.CheckpointPath);
@@ -105,12 +105,12 @@ public sealed class GeoContrastivePretrainEstimator : IEstimator<GeoImageFeaturi
                 options.MonitorLabelColumnName, size, "MonitorData");
             log.Info($"Monitor: kNN (k={options.KnnNeighbors}) and embedding spread on {labelled.Labels.Length} labelled images of {labelled.ClassNames.Length} classes.");
             return new EncoderMonitor(Concat(labelled.Images, Enumerable.Range(0, labelled.Images.Count)), labelled.Images.Count, size, size,
-                options.Mean, options.Std, labelled.Labels, options.KnnNeighbors);
+                options.Mean, options.Std, labelled.Labels, options.KnnNeighbors, meanImage: options.MeanImage);
         }
         int count = Math.Min(Math.Max(options.MonitorImages, 2), images.Count);
         // An even spread over the rows, so the sample covers every place rather than the first ones.
         var picks = Enumerable.Range(0, count).Select(i => (int)((long)i * images.Count / count)).ToList();
-        return new EncoderMonitor(Concat(images, picks), count, size, size, options.Mean, options.Std);
+        return new EncoderMonitor(Concat(images, picks), count, size, size, options.Mean, options.Std, meanImage: options.MeanImage);
     }
 
     private static byte[] Concat(DecodedImageSet images, IEnumerable<int> indices)
@@ -131,30 +131,42 @@ public sealed class GeoContrastivePretrainEstimator : IEstimator<GeoImageFeaturi
         var image = inputSchema.First(c => c.Name == options.ImageColumnName);
         var kind = image.ItemType is TextDataViewType ? ImageColumnKind.Path : ImageColumnKind.Image;
         int dim = options.OutputProjection ? options.ProjectionDimension : EncoderOptions().FeatureDimension;
-        var spec = new FeaturizerSpec(options.ImageColumnName, kind, options.ImageFolder, options.ImageSize, options.ImageSize, options.OutputColumnName);
-        var stand_in = OnnxModelIo.ShapeOnly(3, options.ImageSize, options.ImageSize, dim, "input", "features");
+        var spec = new FeaturizerSpec(options.ImageColumnName, kind, options.ImageFolder, FeaturizationSize, FeaturizationSize, options.OutputColumnName);
+        var stand_in = OnnxModelIo.ShapeOnly(3, FeaturizationSize, FeaturizationSize, dim, "input", "features");
         return GeoFeaturizerBuilder.CreateEstimator(catalog, spec, stand_in).GetOutputSchema(inputSchema);
     }
 
     private FeaturizerSpec Spec(DataViewSchema schema) => new(options.ImageColumnName,
         InputColumns.ImageKind(schema, options.ImageColumnName, nameof(options.ImageColumnName)), options.ImageFolder,
-        options.ImageSize, options.ImageSize, options.OutputColumnName);
+        FeaturizationSize, FeaturizationSize, options.OutputColumnName);
+
+    private int FeaturizationSize => options.FeaturizationImageSize ?? options.ImageSize;
 
     internal OnnxExportOptions ExportOptions(int size, ProjectionHead? head) => new()
     {
-        InputHeight = size, InputWidth = size, InputScale = 1f / 255f, Mean = options.Mean, Std = options.Std, Head = head,
+        InputHeight = size, InputWidth = size, InputScale = 1f / 255f, Mean = options.Mean, Std = options.Std, MeanImage = options.MeanImage, Head = head,
     };
 
     private ResNetOptions EncoderOptions() => options.InitialWeightsPath is not null
-        ? OnnxResNetImporter.ReadLayout(options.InitialWeightsPath) with { InputChannels = 3 }
+        ? RgbLayout(options.InitialWeightsPath)
         : new()
         {
             Depth = options.Architecture, BaseWidth = options.BaseWidth, SmallInputStem = options.SmallInputStem, InputChannels = 3,
         };
 
+    private static ResNetOptions RgbLayout(string path)
+    {
+        var layout = InitialWeights.ReadLayout(path);
+        if (layout.InputChannels != 3)
+            throw new ArgumentException($"InitialWeightsPath '{path}': conv1 takes {layout.InputChannels} channels; image columns supply RGB (3).", nameof(GeoContrastivePretrainOptions.InitialWeightsPath));
+        return layout;
+    }
+
     private PretrainConfig BuildConfig(int geoClusters)
     {
         if (options.ImageSize < 8) throw new ArgumentOutOfRangeException(nameof(options.ImageSize), options.ImageSize, "ImageSize must be at least 8 pixels.");
+        if (options.FeaturizationImageSize is < 8)
+            throw new ArgumentOutOfRangeException(nameof(options.FeaturizationImageSize), options.FeaturizationImageSize, "FeaturizationImageSize must be at least 8 pixels (or null for ImageSize).");
         if (options.GeoClusters < 1 && options.Variant.UsesGeo()) throw new ArgumentOutOfRangeException(nameof(options.GeoClusters), options.GeoClusters, "Need at least one geo cluster.");
         if (options.KnnNeighbors < 1) throw new ArgumentOutOfRangeException(nameof(options.KnnNeighbors), options.KnnNeighbors, "KnnNeighbors must be at least 1.");
         if (options.FeaturizationBatchSize < 1) throw new ArgumentOutOfRangeException(nameof(options.FeaturizationBatchSize), options.FeaturizationBatchSize, "FeaturizationBatchSize must be at least 1.");
@@ -172,11 +184,13 @@ public sealed class GeoContrastivePretrainEstimator : IEstimator<GeoImageFeaturi
             {
                 OutputSize = options.ImageSize, MinCropScale = options.MinCropScale, VerticalFlipProbability = options.VerticalFlipProbability,
                 Mean = options.Mean, Std = options.Std,
+                // Stored at the training size: checkpoints stay small (a 224x224 mean image is 150k floats).
+                MeanImage = options.MeanImage?.ResizedTo(options.ImageSize, options.ImageSize),
             },
             Epochs = options.Epochs, BatchSize = options.BatchSize, LearningRate = options.LearningRate, SgdMomentum = options.SgdMomentum,
             WeightDecay = options.WeightDecay, WarmupEpochs = options.WarmupEpochs, CosineSchedule = options.CosineSchedule,
             ContrastiveWeight = options.ContrastiveWeight, GeoWeight = options.GeoWeight, BatchNormGroups = options.BatchNormGroups,
-            FreezeBatchNormStatistics = options.FreezeBatchNormStatistics,
+            FreezeBatchNormStatistics = options.FreezeBatchNormStatistics, FrozenStages = options.FrozenStages,
             Seed = options.Seed, ReportEveryNSteps = options.ReportEveryNSteps,
         };
         config.ValidateForCaller();

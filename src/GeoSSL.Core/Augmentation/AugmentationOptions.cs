@@ -41,6 +41,9 @@ public sealed record AugmentationOptions
     public float[] Mean { get; init; } = [0.485f, 0.456f, 0.406f];
     public float[] Std { get; init; } = [0.229f, 0.224f, 0.225f];
 
+    /// <summary>Per-pixel mean subtracted instead of <see cref="Mean"/> (resized to <see cref="OutputSize"/>); null for the per-channel mean.</summary>
+    public MeanImage? MeanImage { get; init; }
+
     /// <summary>No augmentation at all: resize to <see cref="OutputSize"/> and normalise (for evaluation).</summary>
     public static AugmentationOptions None(int outputSize, float[]? mean = null, float[]? std = null) => new()
     {
@@ -59,5 +62,6 @@ public sealed record AugmentationOptions
         if (Mean.Length != channels || Std.Length != channels)
             throw new ArgumentException($"Mean and Std need one value per input channel ({channels}); got {Mean.Length} and {Std.Length}.");
         if (Std.Any(s => s <= 0)) throw new ArgumentException("Every Std value must be positive.", nameof(Std));
+        MeanImage?.Validate(channels);
     }
 }

@@ -56,7 +56,9 @@ public sealed class BatchAugmenter
             x = where(mask, Gray(x).expand_as(x), x);
         }
         x = Blur(x, p.BlurSigma);
-        var m = tensor(options.Mean, device: device).view(1, channels, 1, 1);
+        var m = options.MeanImage is { } image
+            ? image.ToTensor((int)s, (int)s, device)
+            : tensor(options.Mean, device: device).view(1, channels, 1, 1);
         var sd = tensor(options.Std, device: device).view(1, channels, 1, 1);
         return ((x - m) / sd).MoveToOuterDisposeScope();
     }

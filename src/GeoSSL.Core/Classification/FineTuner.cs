@@ -57,6 +57,13 @@ public sealed class FineTuner : IDisposable
         PretrainedEncoder.LoadInto(checkpointPath, model);
     }
 
+    /// <summary>
+    /// Loads published backbone weights (an ONNX ResNet or a PyTorch state dict; see <see cref="Import.InitialWeights"/>) into the
+    /// backbone; errors name the file and the first parameter that does not fit.
+    /// </summary>
+    public void LoadInitialWeights(string path, bool reverseInputChannels = false) =>
+        Import.InitialWeights.LoadInto(model.Encoder, path, reverseInputChannels);
+
     public FineTuneResult Train(ILabeledImageSource train, ILabeledImageSource? validation = null, FineTuneRunOptions? run = null)
     {
         ArgumentNullException.ThrowIfNull(train);

@@ -19,7 +19,9 @@ public static class PretrainedEncoder
     {
         var config = Checkpoint.ReadConfig(checkpointPath);
         var aug = config.Augmentation;
-        return new PretrainedEncoderInfo(config.Model.Encoder, aug.Mean.ToArray(), aug.Std.ToArray(), aug.OutputSize);
+        // The classifier normalises per channel: a per-pixel mean image is reduced to its channel averages.
+        var mean = aug.MeanImage?.ChannelMeans() ?? aug.Mean.ToArray();
+        return new PretrainedEncoderInfo(config.Model.Encoder, mean, aug.Std.ToArray(), aug.OutputSize);
     }
 
     /// <summary>Copies the checkpoint's query encoder (weights and BatchNorm statistics) into <paramref name="classifier"/>'s backbone.</summary>

@@ -62,6 +62,23 @@ public sealed class GeoMoco : Module
                     if (module is TorchSharp.Modules.BatchNorm2d bn) bn.eval();
     }
 
+    /// <summary>
+    /// Keeps the first <paramref name="stages"/> stages of both encoders fixed (1 = stem, 2 = stem + layer1, ... 4 = up to
+    /// layer3): their parameters stop requiring gradients, so <see cref="TrainableParameters"/> leaves them out and backward
+    /// stops there, and their BatchNorm layers stay in eval mode. Call again after <c>train()</c>, which resets the mode.
+    /// </summary>
+    public void FreezeLeadingStages(int stages)
+    {
+        foreach (var encoder in new[] { encoder_q, encoder_k })
+            if (encoder is not null)
+                foreach (var stage in encoder.LeadingStages(stages))
+                {
+                    foreach (var p in stage.parameters()) p.requires_grad = false;
+                    foreach (var module in stage.modules().Prepend(stage))
+                        if (module is TorchSharp.Modules.BatchNorm2d bn) bn.eval();
+                }
+    }
+
     /// <summary>Makes the key encoder and head equal to the query ones again (after loading starting weights into the query side).</summary>
     public void SyncKeyEncoder()
     {
@@ -80,7 +97,7 @@ public sealed class GeoMoco : Module
     /// <summary>Parameters the optimiser updates (query side and geo head).</summary>
     public IEnumerable<Parameter> TrainableParameters()
     {
-        var ps = encoder_q.parameters().Concat(head_q.parameters());
+        var ps = encoder_q.parameters().Where(p => p.requires_grad).Concat(head_q.parameters());
         return geo_head is null ? ps : ps.Concat(geo_head.parameters());
     }
 

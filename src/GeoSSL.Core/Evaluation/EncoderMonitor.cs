@@ -18,13 +18,13 @@ public sealed class EncoderMonitor
     private readonly int classes;
 
     public EncoderMonitor(byte[] planarImages, int count, int height, int width, float[] mean, float[] std,
-        int[]? labels = null, int k = 20, double temperature = 0.07)
+        int[]? labels = null, int k = 20, double temperature = 0.07, Augmentation.MeanImage? meanImage = null)
     {
         if (count < 2) throw new ArgumentException("The monitor needs at least two images.", nameof(count));
         if (planarImages.Length < (long)count * 3 * height * width) throw new ArgumentException($"Expected {count} images of 3x{height}x{width} bytes.", nameof(planarImages));
         if (labels is not null && labels.Length != count) throw new ArgumentException($"{count} images but {labels.Length} labels.", nameof(labels));
         pixels = planarImages; Count = count; Height = height; Width = width; Mean = mean; Std = std;
-        this.labels = labels; K = k; Temperature = temperature;
+        this.labels = labels; MeanImage = meanImage; K = k; Temperature = temperature;
         classes = labels is null ? 0 : labels.Max() + 1;
     }
 
@@ -33,13 +33,15 @@ public sealed class EncoderMonitor
     public int Width { get; }
     public float[] Mean { get; }
     public float[] Std { get; }
+    /// <summary>Per-pixel mean used instead of <see cref="Mean"/>, if any.</summary>
+    public Augmentation.MeanImage? MeanImage { get; }
     public int K { get; }
     public double Temperature { get; }
     public bool HasLabels => labels is not null;
 
     public EncoderHealth Evaluate(ResNetEncoder encoder)
     {
-        var features = TorchFeaturizer.Featurize(encoder, pixels, Count, Height, Width, Mean, Std);
+        var features = TorchFeaturizer.Featurize(encoder, pixels, Count, Height, Width, Mean, Std, meanImage: MeanImage);
         var (std, normalized) = EmbeddingStatistics.Collapse(features);
         double? knn = null;
         if (labels is not null)

@@ -199,6 +199,19 @@ public static class OnnxEncoderExporter
             needAdd |= offset[c] != 0f;
         }
         if (needMul) x = builder.AddNode("Mul", "input_scaled", [x, builder.AddInitializer("input_multiplier", multiplier, 1, channels, 1, 1)]);
+        if (options.MeanImage is { } image)
+        {
+            // (x * scale - meanImage) / std = x * (scale / std) + (-meanImage / std), the second term per pixel.
+            var resized = image.ResizedTo(options.InputHeight, options.InputWidth);
+            int plane = options.InputHeight * options.InputWidth;
+            var pixelOffset = new float[resized.Values.Length];
+            for (int c = 0; c < channels; c++)
+            {
+                double std = options.Std is null ? 1.0 : options.Std[options.Std.Length == 1 ? 0 : c];
+                for (int i = 0; i < plane; i++) pixelOffset[c * plane + i] = (float)(-resized.Values[c * plane + i] / std);
+            }
+            return builder.AddNode("Add", "input_normalized", [x, builder.AddInitializer("input_offset", pixelOffset, 1, channels, options.InputHeight, options.InputWidth)]);
+        }
         if (needAdd) x = builder.AddNode("Add", "input_normalized", [x, builder.AddInitializer("input_offset", offset, 1, channels, 1, 1)]);
         return x;
     }

@@ -37,6 +37,9 @@ public sealed record OnnxExportOptions
     /// <summary>Per-channel standard deviation divided after subtracting the mean (length InputChannels, or 1); null for none.</summary>
     public float[]? Std { get; init; }
 
+    /// <summary>Per-pixel mean (0..1 scale after InputScale) subtracted instead of <see cref="Mean"/>, resized to the input size; null for none.</summary>
+    public Augmentation.MeanImage? MeanImage { get; init; }
+
     /// <summary>Projection head applied to the pooled features (Gemm, Relu, Gemm); null to output pooled features.</summary>
     public ProjectionHead? Head { get; init; }
 
@@ -72,6 +75,7 @@ public sealed record OnnxExportOptions
                 throw new ArgumentException($"Std has {Std.Length} values; the encoder takes {channels} channels.", nameof(Std));
             if (Std.Any(s => !float.IsFinite(s) || s == 0f)) throw new ArgumentException("Std values must be finite and non-zero.", nameof(Std));
         }
+        MeanImage?.Validate(channels);
         if (Head is not null && Head.InputDimension != encoder.FeatureDimension)
             throw new ArgumentException(
                 $"Projection head takes {Head.InputDimension}-d input but the encoder produces {encoder.FeatureDimension}-d features.", nameof(Head));

@@ -9,7 +9,7 @@ public static class TorchFeaturizer
     /// <param name="planar">Images back to back, each C*H*W bytes.</param>
     /// <param name="head">Optional projection head applied after pooling.</param>
     public static float[][] Featurize(ResNetEncoder encoder, ReadOnlySpan<byte> planar, int count, int height, int width,
-        float[] mean, float[] std, ProjectionHead? head = null, int batchSize = 64)
+        float[] mean, float[] std, ProjectionHead? head = null, int batchSize = 64, Augmentation.MeanImage? meanImage = null)
     {
         int c = encoder.Options.InputChannels, size = c * height * width;
         if (planar.Length < count * size) throw new ArgumentException($"Expected {count} images of {size} bytes.", nameof(planar));
@@ -27,7 +27,8 @@ public static class TorchFeaturizer
                 int n = Math.Min(batchSize, count - start);
                 var x = tensor(planar.Slice(start * size, n * size).ToArray(), new long[] { n, c, height, width })
                     .to(device).to(ScalarType.Float32).div_(255f);
-                x = (x - tensor(mean, device: device).view(1, c, 1, 1)) / tensor(std, device: device).view(1, c, 1, 1);
+                var m = meanImage is not null ? meanImage.ToTensor(height, width, device) : tensor(mean, device: device).view(1, c, 1, 1);
+                x = (x - m) / tensor(std, device: device).view(1, c, 1, 1);
                 var f = encoder.forward(x);
                 if (head is not null) f = head.forward(f);
                 var flat = f.cpu().data<float>().ToArray();

@@ -72,6 +72,18 @@ public sealed class ResNetEncoder : Module<Tensor, Tensor>
         }
     }
 
+    /// <summary>
+    /// Modules of the first <paramref name="count"/> stages, in forward order: stage 1 is the stem (conv1, bn1), stages 2-5
+    /// are layer1-layer4. Used to keep early stages fixed while adapting pretrained weights.
+    /// </summary>
+    public IEnumerable<Module> LeadingStages(int count)
+    {
+        if (count is < 0 or > 5) throw new ArgumentOutOfRangeException(nameof(count), count, "A ResNet has 5 stages (stem, layer1-4).");
+        Module[] stages = [conv1, bn1, layer1, layer2, layer3, layer4];
+        // The stem is two modules; stage k > 1 is one layer.
+        return count == 0 ? [] : stages.Take(count + 1);
+    }
+
     /// <summary>Feature map before pooling, [N, C, h, w].</summary>
     public Tensor ForwardFeatureMap(Tensor x)
     {

@@ -57,6 +57,18 @@ public static class Checkpoint
         }
     }
 
+    /// <summary>True when <paramref name="path"/> starts like a checkpoint written by <see cref="Save"/> (any format version).</summary>
+    public static bool IsCheckpoint(string path)
+    {
+        if (!File.Exists(path)) return false;
+        try
+        {
+            using var r = new BinaryReader(File.OpenRead(path), Encoding.UTF8);
+            return r.ReadString() == Magic;
+        }
+        catch (Exception e) when (e is EndOfStreamException or IOException or FormatException) { return false; }
+    }
+
     /// <summary>Reads only the configuration (to rebuild the model before loading weights).</summary>
     public static PretrainConfig ReadConfig(string path)
     {

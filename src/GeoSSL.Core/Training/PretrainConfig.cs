@@ -34,6 +34,12 @@ public sealed record PretrainConfig
     /// </summary>
     public bool FreezeBatchNormStatistics { get; init; }
 
+    /// <summary>
+    /// Leading encoder stages kept as loaded: 0 none (default), 1 the stem (conv1, bn1), 2 stem + layer1, 3 up to layer2,
+    /// 4 up to layer3. For adapting pretrained weights: generic early filters stay, later stages adapt, and steps get cheaper.
+    /// </summary>
+    public int FrozenStages { get; init; }
+
     public int Seed { get; init; } = 1;
 
     /// <summary>Report progress every this many steps (and at the end of every epoch).</summary>
@@ -49,6 +55,7 @@ public sealed record PretrainConfig
         if (Epochs < 1) throw new ArgumentOutOfRangeException(nameof(Epochs), Epochs, "Train for at least one epoch.");
         if (BatchSize < 2) throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "Contrastive training needs a batch of at least 2.");
         if (LearningRate <= 0) throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "Must be positive.");
+        if (FrozenStages is < 0 or > 4) throw new ArgumentOutOfRangeException(nameof(FrozenStages), FrozenStages, "Between 0 (none) and 4 (stem to layer3): layer4 must stay trainable.");
         if (WarmupEpochs < 0) throw new ArgumentOutOfRangeException(nameof(WarmupEpochs), WarmupEpochs, "Cannot be negative.");
         if (ContrastiveWeight < 0 || GeoWeight < 0) throw new ArgumentOutOfRangeException(nameof(GeoWeight), "Loss weights cannot be negative.");
         if (Variant.UsesGeo() && Model.GeoClasses < 1) throw new ArgumentException($"Variant {Variant} needs Model.GeoClasses > 0.");

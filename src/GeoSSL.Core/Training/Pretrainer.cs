@@ -37,12 +37,13 @@ public sealed class Pretrainer : IDisposable
         torch.manual_seed(config.Seed);
         model = new GeoMoco(config.Model);
         model.to(device);
+        if (config.FrozenStages > 0) model.FreezeLeadingStages(config.FrozenStages); // before the optimiser takes the trainable parameters
         optimizer = torch.optim.SGD(model.TrainableParameters(), config.LearningRate, momentum: config.SgdMomentum, weight_decay: config.WeightDecay);
         augmenter = new BatchAugmenter(config.Augmentation, config.Model.Encoder.InputChannels);
     }
 
     /// <summary>
-    /// Sets starting weights of the encoder (e.g. ImageNet weights through <c>OnnxResNetImporter</c>) before training;
+    /// Sets starting weights of the encoder (e.g. ImageNet weights through <c>InitialWeights.LoadInto</c>) before training;
     /// the momentum encoder is made equal to it. A resumed run ignores them: the checkpoint's weights win.
     /// </summary>
     public void InitializeEncoder(Action<ResNetEncoder> load)
@@ -157,6 +158,7 @@ public sealed class Pretrainer : IDisposable
     {
         model.train();
         if (config.FreezeBatchNormStatistics) model.FreezeBatchNormStatistics();
+        if (config.FrozenStages > 0) model.FreezeLeadingStages(config.FrozenStages);
     }
 
     private TrainingState ResumeState(string path)

@@ -1,3 +1,5 @@
+using GeoSSL.Core.Training;
+using GeoSSL.Core.Import;
 using GeoSSL.Core.Classification;
 using GeoSSL.Core.Export;
 using GeoSSL.Core.Networks;
@@ -68,8 +70,16 @@ public sealed class GeoImageClassifierEstimator : IEstimator<GeoImageClassificat
         using var tuner = new FineTuner(config, options.Device);
         if (options.InitialEncoderPath is not null)
         {
-            tuner.LoadPretrainedEncoder(options.InitialEncoderPath);
-            log.Info($"Backbone initialised from the query encoder of '{options.InitialEncoderPath}'.");
+            if (Checkpoint.IsCheckpoint(options.InitialEncoderPath))
+            {
+                tuner.LoadPretrainedEncoder(options.InitialEncoderPath);
+                log.Info($"Backbone initialised from the query encoder of '{options.InitialEncoderPath}'.");
+            }
+            else
+            {
+                tuner.LoadInitialWeights(options.InitialEncoderPath, options.InitialWeightsReverseChannels);
+                log.Info($"Backbone initialised from '{options.InitialEncoderPath}'{(options.InitialWeightsReverseChannels ? " (BGR weights, conv1 channels flipped for RGB input)" : "")}.");
+            }
         }
         var result = tuner.Train(train, validation, new FineTuneRunOptions
         {
@@ -123,20 +133,37 @@ public sealed class GeoImageClassifierEstimator : IEstimator<GeoImageClassificat
 
     private (ResNetOptions Encoder, float[] Mean, float[] Std) StartingPoint()
     {
-        if (options.InitialEncoderPath is null)
+        float[] Or(float[]? chosen, float[] fallback) => chosen ?? fallback;
+        if (options.InitialEncoderPath is not { } path)
             return (new ResNetOptions { Depth = options.Architecture, BaseWidth = options.BaseWidth, SmallInputStem = options.SmallInputStem, InputChannels = 3 },
-                OnnxExportOptions.ImageNetMean, OnnxExportOptions.ImageNetStd);
-        if (!File.Exists(options.InitialEncoderPath))
-            throw new FileNotFoundException($"InitialEncoderPath '{options.InitialEncoderPath}' does not exist.", options.InitialEncoderPath);
-        PretrainedEncoderInfo info;
-        try { info = PretrainedEncoder.Read(options.InitialEncoderPath); }
-        catch (InvalidDataException e)
+                Or(options.Mean, OnnxExportOptions.ImageNetMean), Or(options.Std, OnnxExportOptions.ImageNetStd));
+        if (!File.Exists(path))
+            throw new FileNotFoundException($"InitialEncoderPath '{path}' does not exist.", path);
+        ResNetOptions encoder;
+        float[] mean, std;
+        if (Checkpoint.IsCheckpoint(path))
         {
-            throw new ArgumentException($"InitialEncoderPath '{options.InitialEncoderPath}' is not a GeoSSL pretraining checkpoint (.ckpt): {e.Message}", nameof(options.InitialEncoderPath), e);
+            PretrainedEncoderInfo info;
+            try { info = PretrainedEncoder.Read(path); }
+            catch (InvalidDataException e)
+            {
+                throw new ArgumentException($"InitialEncoderPath '{path}' is not a readable GeoSSL pretraining checkpoint: {e.Message}", nameof(options.InitialEncoderPath), e);
+            }
+            (encoder, mean, std) = (info.Encoder, Or(options.Mean, info.Mean), Or(options.Std, info.Std));
         }
-        if (info.Encoder.InputChannels != 3)
-            throw new ArgumentException($"The checkpoint's encoder takes {info.Encoder.InputChannels} channels; image columns supply RGB (3).", nameof(options.InitialEncoderPath));
-        return (info.Encoder, info.Mean, info.Std);
+        else
+        {
+            try { encoder = InitialWeights.ReadLayout(path); }
+            catch (Exception e) when (e is InvalidDataException or ArgumentException)
+            {
+                throw new ArgumentException($"InitialEncoderPath '{path}' is not a GeoSSL pretraining checkpoint, and reading it as published weights failed: {e.Message}",
+                    nameof(options.InitialEncoderPath), e);
+            }
+            (mean, std) = (Or(options.Mean, OnnxExportOptions.ImageNetMean), Or(options.Std, OnnxExportOptions.ImageNetStd));
+        }
+        if (encoder.InputChannels != 3)
+            throw new ArgumentException($"InitialEncoderPath '{path}': the encoder takes {encoder.InputChannels} channels; image columns supply RGB (3).", nameof(options.InitialEncoderPath));
+        return (encoder, mean, std);
     }
 
     private FineTuneConfig BuildConfig(ResNetOptions encoder, int classes, float[] mean, float[] std)

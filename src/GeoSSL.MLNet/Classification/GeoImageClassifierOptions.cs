@@ -24,11 +24,22 @@ public sealed class GeoImageClassifierOptions
 
     // ---- starting point and network ----------------------------------------------------------------------------
     /// <summary>
-    /// Pretraining checkpoint (<c>.ckpt</c> written by <c>GeoContrastivePretrain</c>'s CheckpointPath) whose query encoder
-    /// becomes the backbone; its architecture and normalisation are used and <see cref="Architecture"/>,
-    /// <see cref="BaseWidth"/> and <see cref="SmallInputStem"/> are ignored. Null: random (torchvision) initialisation.
+    /// Starting weights of the backbone. A GeoSSL pretraining checkpoint (<c>.ckpt</c> written by <c>GeoContrastivePretrain</c>'s
+    /// CheckpointPath): its query encoder, architecture and normalisation are used. Or published weights: an ONNX ResNet
+    /// (e.g. ML.NET's ImageNet ResNet18.onnx) or a PyTorch state dict of a torchvision-layout ResNet (<c>.pth .pt .pth.tar
+    /// .bin .safetensors</c>), normalised with <see cref="Mean"/>/<see cref="Std"/>. In every case <see cref="Architecture"/>,
+    /// <see cref="BaseWidth"/> and <see cref="SmallInputStem"/> are taken from the file. Null: random (torchvision) initialisation.
     /// </summary>
     public string? InitialEncoderPath { get; set; }
+    /// <summary>The initial weights expect BGR input (as ML.NET's CNTK ResNet18.onnx does): conv1's channels are flipped to take RGB.</summary>
+    public bool InitialWeightsReverseChannels { get; set; }
+    /// <summary>
+    /// Per-channel mean (RGB, of pixels scaled to 0..1) subtracted before the backbone. Null: the checkpoint's own for a
+    /// GeoSSL checkpoint, otherwise ImageNet's (0.485, 0.456, 0.406).
+    /// </summary>
+    public float[]? Mean { get; set; }
+    /// <summary>Per-channel std (RGB, 0..1 scale) the centred pixels are divided by. Null: as <see cref="Mean"/> (ImageNet's 0.229, 0.224, 0.225).</summary>
+    public float[]? Std { get; set; }
     /// <summary>Backbone for random initialisation. Default ResNet-18 (ResNet-50 is the paper's but slow on a CPU).</summary>
     public ResNetDepth Architecture { get; set; } = ResNetDepth.ResNet18;
     /// <summary>Channels of layer1 for random initialisation (64 = torchvision). Smaller is cheaper.</summary>

@@ -7,8 +7,10 @@ namespace GeoSSL.MLNet.Featurizer;
 public static class EncoderFiles
 {
     /// <param name="outputProjection">For checkpoints: output the projection head instead of pooled features.</param>
-    public static byte[] LoadAsOnnx(string path, bool outputProjection = false)
+    /// <param name="imageSize">Input side to featurize at; null keeps the file's (the pretraining crop size for checkpoints).</param>
+    public static byte[] LoadAsOnnx(string path, bool outputProjection = false, int? imageSize = null)
     {
+        if (imageSize is < 8) throw new ArgumentOutOfRangeException(nameof(imageSize), imageSize, "imageSize must be at least 8 pixels (or null for the file's own).");
         if (!File.Exists(path)) throw new FileNotFoundException($"Encoder file '{path}' does not exist.", path);
         if (IsCheckpoint(path))
         {
@@ -17,7 +19,7 @@ public static class EncoderFiles
             var aug = trainer.Config.Augmentation;
             return OnnxEncoderExporter.Export(trainer.Encoder, new OnnxExportOptions
             {
-                InputHeight = aug.OutputSize, InputWidth = aug.OutputSize, InputScale = 1f / 255f, Mean = aug.Mean, Std = aug.Std,
+                InputHeight = imageSize ?? aug.OutputSize, InputWidth = imageSize ?? aug.OutputSize, InputScale = 1f / 255f, Mean = aug.Mean, Std = aug.Std, MeanImage = aug.MeanImage,
                 Head = outputProjection ? trainer.Model.QueryHead : null,
             });
         }
@@ -29,7 +31,7 @@ public static class EncoderFiles
         {
             throw new InvalidDataException($"'{path}' is neither a GeoSSL checkpoint nor a readable ONNX model.", e);
         }
-        return bytes;
+        return imageSize is { } size ? OnnxModelIo.WithInputSize(bytes, size, path) : bytes;
     }
 
     private static bool IsCheckpoint(string path)

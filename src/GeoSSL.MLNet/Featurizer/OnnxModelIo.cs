@@ -34,6 +34,27 @@ internal static class OnnxModelIo
         }
     }
 
+    /// <summary>
+    /// The same encoder declared for <paramref name="size"/> x <paramref name="size"/> inputs. Valid for encoders whose
+    /// operations do not depend on the input size (convolutions, pooling, global average pooling: every GeoSSL export and
+    /// torchvision-style ResNet); ONNX Runtime rejects the model at load time otherwise.
+    /// </summary>
+    public static byte[] WithInputSize(byte[] model, int size, string source)
+    {
+        var proto = ModelProto.Parser.ParseFrom(model);
+        var graph = proto.Graph;
+        var initializers = graph.Initializer.Select(i => i.Name).ToHashSet();
+        var input = graph.Input.FirstOrDefault(i => !initializers.Contains(i.Name))
+            ?? throw new InvalidDataException($"'{source}' has no graph input.");
+        var dims = input.Type.TensorType.Shape.Dim;
+        if (dims.Count != 4) throw new InvalidDataException($"'{source}': input '{input.Name}' must be [N, C, H, W] to be resized.");
+        dims[2].ClearDimParam(); dims[2].DimValue = size;
+        dims[3].ClearDimParam(); dims[3].DimValue = size;
+        // Stored intermediate shapes would contradict the new size; ONNX Runtime infers them again.
+        graph.ValueInfo.Clear();
+        return proto.ToByteArray();
+    }
+
     /// <summary>Channels, height and width of the encoder input and the output width, from the graph's declared shapes.</summary>
     public static (int Channels, int Height, int Width, int OutputDimension) ReadShapes(byte[] model, string source)
     {

@@ -1,3 +1,4 @@
+using GeoSSL.Core.Augmentation;
 using Microsoft.ML;
 using GeoSSL.Core.Networks;
 using GeoSSL.Core.Training;
@@ -87,6 +88,12 @@ public sealed class GeoContrastivePretrainOptions
     public float[] Mean { get; set; } = [0.485f, 0.456f, 0.406f];
     /// <summary>Per-channel normalisation std (ImageNet's by default).</summary>
     public float[] Std { get; set; } = [0.229f, 0.224f, 0.225f];
+    /// <summary>
+    /// Per-pixel mean (0..1 scale) subtracted instead of <see cref="Mean"/>, resized to <see cref="ImageSize"/> for training
+    /// and to the featurization size in the exported ONNX. For weights trained that way, e.g. ML.NET's ImageNet ResNet18:
+    /// <c>MlNetResNetPreprocessing.ReadMeanImage("ResNetPreprocess.onnx")</c> with Std 1/255. Null (default): per-channel mean.
+    /// </summary>
+    public MeanImage? MeanImage { get; set; }
 
     // ---- run -------------------------------------------------------------------------------------------------
     /// <summary>"auto" (CUDA when available), "cpu", "cuda" or "cuda:N".</summary>
@@ -121,11 +128,25 @@ public sealed class GeoContrastivePretrainOptions
     public int KnnNeighbors { get; set; } = 20;
     /// <summary>
     /// Starting weights for the encoder instead of random ones: an ONNX ResNet (for example ML.NET's ImageNet
-    /// <c>ResNet18.onnx</c> from Microsoft.ML.DnnImageFeaturizer.ResNet18). Its layout (depth, width, blocks per layer)
-    /// replaces <see cref="Architecture"/> and <see cref="BaseWidth"/>. Set <see cref="Mean"/>/<see cref="Std"/> to the
-    /// normalisation the weights were trained with. Ignored when resuming from a checkpoint.
+    /// <c>ResNet18.onnx</c> from Microsoft.ML.DnnImageFeaturizer.ResNet18, mapped by graph topology) or a PyTorch state dict
+    /// of a torchvision-layout ResNet (<c>.pth .pt .pth.tar .ckpt .bin .safetensors</c>; bare, or a MoCo/GASSL training
+    /// checkpoint whose "module.encoder_q." backbone is found automatically). The file's layout (depth, width, blocks per
+    /// layer, stem) replaces <see cref="Architecture"/>, <see cref="BaseWidth"/> and <see cref="SmallInputStem"/>. Set
+    /// <see cref="Mean"/>/<see cref="Std"/> to the normalisation the weights were trained with. Ignored when resuming.
     /// </summary>
     public string? InitialWeightsPath { get; set; }
+    /// <summary>
+    /// Leading encoder stages kept exactly as loaded while pretraining: 0 none (default), 1 the stem (conv1, bn1),
+    /// 2 stem + layer1, 3 up to layer2, 4 up to layer3. With <see cref="InitialWeightsPath"/>, generic early filters stay
+    /// and later stages adapt to the new imagery; frozen stages also skip their backward pass, so steps are cheaper.
+    /// </summary>
+    public int FrozenStages { get; set; }
+    /// <summary>
+    /// Side in pixels of the images the returned featurizer (and <see cref="OnnxExportPath"/>) takes; null = <see cref="ImageSize"/>.
+    /// A ResNet ends in global pooling, so it can be pretrained on small crops (cheap) and featurize larger ones, e.g.
+    /// ImageNet weights adapted at 128 px and used at 224 px, the scale they were trained at.
+    /// </summary>
+    public int? FeaturizationImageSize { get; set; }
     /// <summary>
     /// Keep BatchNorm running statistics as loaded (BatchNorm layers stay in eval mode while training). Useful with
     /// <see cref="InitialWeightsPath"/>: otherwise the new imagery replaces ImageNet's statistics within a few dozen steps.

@@ -1,0 +1,103 @@
+using GeoSSL.Core.Augmentation;
+using GeoSSL.Core.Export;
+using GeoSSL.Core.Import;
+using GeoSSL.Core.Networks;
+using GeoSSL.MLNet;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using static TorchSharp.torch;
+
+namespace GeoSSL.Tests.Import;
+
+/// <summary>Per-pixel mean images: ML.NET's ResNet18 preprocessing reproduced, and the mean image in augmentation.</summary>
+[TestClass]
+public sealed class MeanImageTests
+{
+    private static string Models => Path.Combine(AppContext.BaseDirectory, "DnnImageModels");
+    private static string ResNet18Onnx => Path.Combine(Models, "ResNet18Onnx", "ResNet18.onnx");
+    private static string Preprocess => Path.Combine(Models, "ResNetPrepOnnx", "ResNetPreprocess.onnx");
+
+    public sealed class Patch
+    {
+        public string ImagePath { get; set; } = "";
+    }
+
+    private static float[][] Read(IDataView output)
+    {
+        var result = new List<float[]>();
+        using var cursor = output.GetRowCursor(new[] { output.Schema["Features"] });
+        var get = cursor.GetGetter<VBuffer<float>>(output.Schema["Features"]);
+        VBuffer<float> v = default;
+        while (cursor.MoveNext()) { get(ref v); result.Add(v.DenseValues().ToArray()); }
+        return result.ToArray();
+    }
+
+    private static double MaxDiff(float[][] a, float[][] b) => a.Zip(b).Max(p => p.First.Zip(p.Second).Max(q => Math.Abs(q.First - q.Second)));
+
+    [TestMethod]
+    public void ImportedWeightsWithMlNetsMeanImage_ReproduceDnnFeaturizeImage()
+    {
+        var ml = new MLContext(seed: 1);
+        var patches = TestData.EuroSatPatches().Where((_, i) => i % 50 == 0).Select(p => new Patch { ImagePath = p.ImagePath }).ToList();
+        var data = ml.Data.LoadFromEnumerable(patches);
+
+        // ML.NET's own ImageNet featurizer, composed as its documentation does.
+        var dnn = ml.Transforms.LoadImages("Image", "", "ImagePath")
+            .Append(ml.Transforms.ResizeImages("Image", 224, 224, "Image"))
+            .Append(ml.Transforms.ExtractPixels("Pixels", "Image"))
+            .Append(ml.Transforms.DnnFeaturizeImage("Features", m => m.ModelSelector.ResNet18(ml, m.OutputColumn, m.InputColumn, Models), "Pixels"))
+            .Fit(data);
+        var expected = Read(dnn.Transform(data));
+
+        using var encoder = new ResNetEncoder(OnnxResNetImporter.ReadLayout(ResNet18Onnx));
+        OnnxResNetImporter.LoadInto(encoder, ResNet18Onnx, reverseInputChannels: true);
+        encoder.eval();
+        float[] std = [1f / 255f, 1f / 255f, 1f / 255f];
+        var meanImage = MlNetResNetPreprocessing.ReadMeanImage(Preprocess);
+        Assert.AreEqual((3, 224, 224), (meanImage.Channels, meanImage.Height, meanImage.Width));
+        float[][] Ours(MeanImage? image, float[] channelMean)
+        {
+            var onnx = OnnxEncoderExporter.Export(encoder, new OnnxExportOptions
+            {
+                InputHeight = 224, InputWidth = 224, InputScale = 1f / 255f, Mean = channelMean, Std = std, MeanImage = image,
+            });
+            using var featurizer = new GeoImageFeaturizerEstimator(ml, onnx).Fit(data);
+            return Read(featurizer.Transform(data));
+        }
+        var withMeanImage = Ours(meanImage, meanImage.ChannelMeans());
+        var withChannelMeans = Ours(null, meanImage.ChannelMeans());
+
+        double peak = expected.Max(f => f.Max());
+        double exact = MaxDiff(withMeanImage, expected), approximate = MaxDiff(withChannelMeans, expected);
+        Assert.IsTrue(peak > 1, $"real features (peak {peak})");
+        Assert.IsTrue(exact <= 1e-3, $"with the mean image the features are DnnFeaturizeImage's: max abs diff {exact} (peak {peak})");
+        Assert.IsTrue(approximate > 10 * exact, $"channel means alone differ more ({approximate} vs {exact}): the mean image matters");
+    }
+
+    [TestMethod]
+    public void ConstantMeanImage_NormalisesLikeThePerChannelMean_AndResizes()
+    {
+        float[] mean = [0.3f, 0.5f, 0.7f];
+        var constant = new MeanImage(3, 4, 4, mean.SelectMany(m => Enumerable.Repeat(m, 16)).ToArray());
+        CollectionAssert.AreEqual(mean, constant.ChannelMeans().Select(v => (float)Math.Round(v, 6)).ToArray());
+        var resized = constant.ResizedTo(32, 32);
+        Assert.AreEqual(3 * 32 * 32, resized.Values.Length);
+        Assert.IsTrue(resized.Values.Where((_, i) => i < 1024).All(v => Math.Abs(v - 0.3f) < 1e-6), "bilinear resizing keeps a constant plane");
+
+        manual_seed(3);
+        using var x = rand(2, 3, 32, 32);
+        var perChannel = new BatchAugmenter(AugmentationOptions.None(32, mean), 3).Apply(x, new Random(1));
+        var perPixel = new BatchAugmenter(AugmentationOptions.None(32, mean) with { MeanImage = constant }, 3).Apply(x, new Random(1));
+        Assert.IsTrue((perChannel - perPixel).abs().max().item<float>() < 1e-5f);
+
+        // A ramp shows the mean really is per pixel: the corner pixel of a zero image is minus the ramp's corner.
+        var ramp = new MeanImage(3, 32, 32, Enumerable.Range(0, 3 * 1024).Select(i => (i % 1024) / 1024f).ToArray());
+        using var zero = zeros(1, 3, 32, 32);
+        var shifted = new BatchAugmenter(AugmentationOptions.None(32, [0f, 0f, 0f], [1f, 1f, 1f]) with { MeanImage = ramp }, 3).Apply(zero, new Random(1));
+        Assert.AreEqual(-1023 / 1024f, shifted[0, 0, 31, 31].item<float>(), 1e-6f);
+        Assert.AreEqual(0f, shifted[0, 0, 0, 0].item<float>(), 1e-6f);
+
+        Assert.ThrowsExactly<ArgumentException>(() => new MeanImage(3, 4, 4, new float[10]).Validate(3));
+        Assert.ThrowsExactly<ArgumentException>(() => constant.Validate(4));
+    }
+}
