@@ -165,7 +165,11 @@ public sealed class GeoMoco : Module
         double m = Options.Momentum;
         foreach (var (q, k) in encoder_q.parameters().Concat(head_q.parameters())
                      .Zip(encoder_k!.parameters().Concat(head_k!.parameters())))
+        {
+            // Frozen stages are equal on both sides; m*k + (1-m)*q would still drift them by rounding.
+            if (!q.requires_grad) continue;
             k.mul_(m).add_(q, alpha: 1 - m);
+        }
     }
 
     /// <summary>Writes keys into the ring buffer, wrapping around its end; works for any batch and queue size.</summary>

@@ -89,13 +89,11 @@ public sealed class GeoContrastivePretrainTests
     [TestMethod]
     public void OnnxFeaturizer_MatchesTorchSharpEncoderOnRealTiles()
     {
-        // TorchSharp features of the checkpointed encoder on the same 32 px pixels ML.NET feeds to ONNX.
+        // TorchSharp features of the checkpointed encoder on the 32 px pixels pretraining decodes (SkiaSharp): the
+        // featurizer's ML.NET chain must hand ONNX the same pixels, so features agree to float precision.
         var rows = TileRows.Load(96);
-        var pixels = ml.Transforms.LoadImages("img", "", "ImagePath")
-            .Append(ml.Transforms.ResizeImages("res", 32, 32, "img", Microsoft.ML.Transforms.Image.ImageResizingEstimator.ResizingKind.Fill))
-            .Append(ml.Transforms.ExtractPixels("px", "res", interleavePixelColors: false, outputAsFloatArray: false));
-        var px = pixels.Fit(data).Transform(data);
-        var bytes = ml.Data.CreateEnumerable<PixelRow>(px, reuseRowObject: false).SelectMany(r => r.px).ToArray();
+        var bytes = new byte[rows.Count * 3 * 32 * 32];
+        for (int i = 0; i < rows.Count; i++) ImageDecoder.DecodeRgbPlanar(rows[i].ImagePath, 32, 32, bytes.AsSpan(i * 3 * 32 * 32, 3 * 32 * 32));
         using var trainer = Pretrainer.FromCheckpoint(Path.Combine(folder, "model.ckpt"), "cpu");
         trainer.LoadWeights(Path.Combine(folder, "model.ckpt"));
         var torch = TorchFeaturizer.Featurize(trainer.Encoder, bytes, rows.Count, 32, 32, trainer.Config.Augmentation.Mean, trainer.Config.Augmentation.Std);
@@ -103,8 +101,6 @@ public sealed class GeoContrastivePretrainTests
         double diff = TileRows.MaxAbsDiff(torch, onnx);
         Assert.IsTrue(diff <= 1e-4, $"ONNX vs TorchSharp max abs diff {diff}");
     }
-
-    private sealed class PixelRow { public byte[] px { get; set; } = []; }
 
     [TestMethod]
     public void GeoFeaturizeImage_FromOnnxFileAndCheckpoint_GivesTheTrainedFeatures()
