@@ -364,7 +364,7 @@ public sealed class GeoImageClassifierTests
     internal static byte[] Pixels(IDataView rows, out int count)
     {
         var chain = ml.Transforms.LoadImages("img", TestData.EuroSatFolder, "ImagePath")
-            .Append(ml.Transforms.ResizeImages("res", Size, Size, "img", ImageResizingEstimator.ResizingKind.Fill))
+            .Append(ml.Transforms.ResizeImages("res", Size, Size, "img", ImageResizingEstimator.ResizingKind.IsoCrop)) // the trainer's chain
             .Append(ml.Transforms.ExtractPixels("px", "res", interleavePixelColors: false, outputAsFloatArray: false));
         var px = chain.Fit(rows).Transform(rows).GetColumn<VBuffer<byte>>("px").Select(v => v.DenseValues().ToArray()).ToList();
         count = px.Count;
