@@ -94,8 +94,11 @@ public sealed class FineTunerTests
     [TestMethod]
     public void EarlyStopping_RestoresTheBestEpochsWeights()
     {
+        // The assertions need a run whose best epoch lies inside it; pin the convolution backend so that the trajectory is the
+        // same whichever tests ran before (narrow encoders switch oneDNN off process-wide, which changes the float rounding).
+        GeoSSL.Core.Devices.CpuConvolutionFix.Apply();
         var (train, validation) = EuroSat.Split(Size);
-        using var tuner = new FineTuner(Config(epochs: 20, learningRate: 0.05) with { EarlyStoppingPatience = 2 }, "cpu");
+        using var tuner = new FineTuner(Config(epochs: 20, learningRate: 0.02) with { EarlyStoppingPatience = 2 }, "cpu");
         var perEpoch = new List<Dictionary<string, byte[]>>();
         var result = tuner.Train(train, validation, new FineTuneRunOptions
         {
