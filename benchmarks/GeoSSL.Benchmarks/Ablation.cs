@@ -188,8 +188,8 @@ internal static class Ablation
             Save(results, outDir, wall);
             if (alsoSize is { } extra)
             {
-                // The same encoder, featurizing at the second size (the exported ONNX redeclared for it).
-                using var other = ml.Transforms.GeoFeaturizeImage(options.OnnxExportPath, imageSize: extra).Fit(trainView);
+                // The same encoder, featurizing at the second size (exported again from the checkpoint at that size).
+                using var other = ml.Transforms.GeoFeaturizeImage(options.CheckpointPath, imageSize: extra).Fit(trainView);
                 string otherBackbone = $"{backbone.Split(", ")[0]}, pretrained at {size} px, features at {extra} px";
                 results.Rows.Add(Evaluate(ml, method + At(extra), otherBackbone, other, trainView, validationView) with { PretrainSeconds = seconds, GeoClusters = report.GeoClusters });
                 Save(results, outDir, wall);

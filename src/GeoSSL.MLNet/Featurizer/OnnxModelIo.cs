@@ -48,6 +48,12 @@ internal static class OnnxModelIo
             ?? throw new InvalidDataException($"'{source}' has no graph input.");
         var dims = input.Type.TensorType.Shape.Dim;
         if (dims.Count != 4) throw new InvalidDataException($"'{source}': input '{input.Name}' must be [N, C, H, W] to be resized.");
+        long height = dims[2].DimValue, width = dims[3].DimValue;
+        // A constant laid out per input pixel (a mean image) only fits the size it was written for.
+        var perPixel = graph.Initializer.FirstOrDefault(t => t.Dims.Count >= 2 && t.Dims[^2] == height && t.Dims[^1] == width && height * width > 1);
+        if (perPixel is not null && (height != size || width != size))
+            throw new InvalidDataException($"'{source}' holds '{perPixel.Name}', a constant per input pixel ({height}x{width}, e.g. a mean image), so it only " +
+                $"works at {height}x{width}. Featurize from the training checkpoint to choose another size, or export the encoder at {size} px.");
         dims[2].ClearDimParam(); dims[2].DimValue = size;
         dims[3].ClearDimParam(); dims[3].DimValue = size;
         // Stored intermediate shapes would contradict the new size; ONNX Runtime infers them again.

@@ -87,6 +87,17 @@ public sealed class PublishedWeightsStartTests
         var at64 = TileRows.Features(ml, larger, data);
         Assert.AreEqual(16, at64[0].Length);
         Assert.IsTrue(TileRows.MaxAbsDiff(at48, at64) > 1e-3, "a different input size sees the tiles differently");
+        // An ONNX encoder with a per-pixel mean image is tied to its size; the error says what to do instead.
+        string meanImageOnnx = Path.Combine(folder, "mean-image.onnx");
+        using (var net = new ResNetEncoder(InitialWeights.ReadLayout(StateDict)))
+            File.WriteAllBytes(meanImageOnnx, GeoSSL.Core.Export.OnnxEncoderExporter.Export(net, new GeoSSL.Core.Export.OnnxExportOptions
+            {
+                InputHeight = 48, InputWidth = 48, InputScale = 1f / 255f, Std = [0.25f], MeanImage = new MeanImage(3, 2, 2, new float[12]),
+            }));
+        var tied = Assert.ThrowsExactly<InvalidDataException>(() => ml.Transforms.GeoFeaturizeImage(meanImageOnnx, imageSize: 64));
+        StringAssert.Contains(tied.Message, "mean-image.onnx");
+        StringAssert.Contains(tied.Message, "only works at 48x48");
+        using var atOwnSize = ml.Transforms.GeoFeaturizeImage(meanImageOnnx, imageSize: 48).Fit(data);
         // From the checkpoint, the size defaults to the pretraining crops and can be chosen too.
         using var fromCheckpoint = ml.Transforms.GeoFeaturizeImage(options.CheckpointPath!, imageSize: 48).Fit(data);
         Assert.IsTrue(TileRows.MaxAbsDiff(at48, TileRows.Features(ml, fromCheckpoint, data)) <= 1e-4);
