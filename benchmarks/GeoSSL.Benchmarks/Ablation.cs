@@ -102,10 +102,7 @@ internal static class Ablation
         var meanImage = imagenet is not null && args.Flag("mean-image")
             ? MlNetResNetPreprocessing.ReadMeanImage(Path.Combine(AppContext.BaseDirectory, "DnnImageModels", "ResNetPrepOnnx", "ResNetPreprocess.onnx"))
             : null;
-        if (imagenet is not null)
-        {
-            backbone = $"ResNet-18 [2,2,2,3] ImageNet, {sizes}";
-        }
+        if (imagenet is not null) backbone = $"ResNet-18 [2,2,2,3] ImageNet, {sizes}";
         if (imagenet is not null && !args.Flag("skip-imagenet-features"))
         {
             Console.WriteLine("== ImageNet weights (ML.NET's ResNet18.onnx, imported)");
