@@ -97,6 +97,13 @@ public sealed class MeanImageTests
         Assert.AreEqual(-1023 / 1024f, shifted[0, 0, 31, 31].item<float>(), 1e-6f);
         Assert.AreEqual(0f, shifted[0, 0, 0, 0].item<float>(), 1e-6f);
 
+        // Checkpoints store the configuration as JSON: the mean image survives the round trip.
+        var config = new GeoSSL.Core.Training.PretrainConfig { Augmentation = new AugmentationOptions { OutputSize = 32, MeanImage = ramp } };
+        var back = GeoSSL.Core.Training.ConfigJson.Deserialize(GeoSSL.Core.Training.ConfigJson.Serialize(config)).Augmentation.MeanImage;
+        Assert.IsNotNull(back);
+        Assert.AreEqual((3, 32, 32), (back.Channels, back.Height, back.Width));
+        CollectionAssert.AreEqual(ramp.Values, back.Values);
+
         Assert.ThrowsExactly<ArgumentException>(() => new MeanImage(3, 4, 4, new float[10]).Validate(3));
         Assert.ThrowsExactly<ArgumentException>(() => constant.Validate(4));
     }
