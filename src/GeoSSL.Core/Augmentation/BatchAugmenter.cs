@@ -14,12 +14,14 @@ public sealed class BatchAugmenter
 {
     private readonly AugmentationOptions options;
     private readonly int channels;
+    private readonly MeanImage? meanImage; // resized once to the output size, not at every step
 
     public BatchAugmenter(AugmentationOptions options, int channels)
     {
         options.Validate(channels);
         this.options = options;
         this.channels = channels;
+        meanImage = options.MeanImage?.ResizedTo(options.OutputSize, options.OutputSize);
     }
 
     public AugmentationOptions Options => options;
@@ -56,8 +58,8 @@ public sealed class BatchAugmenter
             x = where(mask, Gray(x).expand_as(x), x);
         }
         x = Blur(x, p.BlurSigma);
-        var m = options.MeanImage is { } image
-            ? image.ToTensor((int)s, (int)s, device)
+        var m = meanImage is not null
+            ? tensor(meanImage.Values, new long[] { 1, channels, s, s }, device: device)
             : tensor(options.Mean, device: device).view(1, channels, 1, 1);
         var sd = tensor(options.Std, device: device).view(1, channels, 1, 1);
         return ((x - m) / sd).MoveToOuterDisposeScope();
