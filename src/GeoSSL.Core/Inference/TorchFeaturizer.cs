@@ -20,6 +20,7 @@ public static class TorchFeaturizer
         {
             var device = encoder.parameters().First().device;
             var result = new float[count][];
+            var pixelMean = meanImage?.ResizedTo(height, width); // once, not per batch
             using var _ = no_grad();
             for (int start = 0; start < count; start += batchSize)
             {
@@ -27,7 +28,9 @@ public static class TorchFeaturizer
                 int n = Math.Min(batchSize, count - start);
                 var x = tensor(planar.Slice(start * size, n * size).ToArray(), new long[] { n, c, height, width })
                     .to(device).to(ScalarType.Float32).div_(255f);
-                var m = meanImage is not null ? meanImage.ToTensor(height, width, device) : tensor(mean, device: device).view(1, c, 1, 1);
+                var m = pixelMean is not null
+                    ? tensor(pixelMean.Values, new long[] { 1, c, height, width }, device: device)
+                    : tensor(mean, device: device).view(1, c, 1, 1);
                 x = (x - m) / tensor(std, device: device).view(1, c, 1, 1);
                 var f = encoder.forward(x);
                 if (head is not null) f = head.forward(f);
