@@ -14,6 +14,7 @@ public sealed class BasicBlock : Module<Tensor, Tensor>
     private readonly Conv2d conv2;
     private readonly BatchNorm2d bn2;
     private readonly Sequential? downsample;
+    private readonly long stride;
 
     public BasicBlock(long inPlanes, long planes, long stride) : base(nameof(BasicBlock))
     {
@@ -21,16 +22,15 @@ public sealed class BasicBlock : Module<Tensor, Tensor>
         bn1 = BatchNorm2d(planes);
         conv2 = Conv2d(planes, planes, 3, padding: 1, bias: false);
         bn2 = BatchNorm2d(planes);
-        downsample = stride != 1 || inPlanes != planes * Expansion
-            ? Sequential(Conv2d(inPlanes, planes * Expansion, 1, stride: stride, bias: false), BatchNorm2d(planes * Expansion))
-            : null;
+        downsample = stride != 1 || inPlanes != planes * Expansion ? ProjectionShortcut.Create(inPlanes, planes * Expansion) : null;
+        this.stride = stride;
         RegisterComponents();
     }
 
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        var identity = downsample is null ? x : downsample.forward(x);
+        var identity = downsample is null ? x : ProjectionShortcut.Apply(downsample, x, stride);
         var y = functional.relu(bn1.forward(conv1.forward(x)));
         y = bn2.forward(conv2.forward(y));
         return functional.relu(y + identity).MoveToOuterDisposeScope();
@@ -48,6 +48,7 @@ public sealed class Bottleneck : Module<Tensor, Tensor>
     private readonly Conv2d conv3;
     private readonly BatchNorm2d bn3;
     private readonly Sequential? downsample;
+    private readonly long stride;
 
     public Bottleneck(long inPlanes, long planes, long stride) : base(nameof(Bottleneck))
     {
@@ -57,16 +58,15 @@ public sealed class Bottleneck : Module<Tensor, Tensor>
         bn2 = BatchNorm2d(planes);
         conv3 = Conv2d(planes, planes * Expansion, 1, bias: false);
         bn3 = BatchNorm2d(planes * Expansion);
-        downsample = stride != 1 || inPlanes != planes * Expansion
-            ? Sequential(Conv2d(inPlanes, planes * Expansion, 1, stride: stride, bias: false), BatchNorm2d(planes * Expansion))
-            : null;
+        downsample = stride != 1 || inPlanes != planes * Expansion ? ProjectionShortcut.Create(inPlanes, planes * Expansion) : null;
+        this.stride = stride;
         RegisterComponents();
     }
 
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        var identity = downsample is null ? x : downsample.forward(x);
+        var identity = downsample is null ? x : ProjectionShortcut.Apply(downsample, x, stride);
         var y = functional.relu(bn1.forward(conv1.forward(x)));
         y = functional.relu(bn2.forward(conv2.forward(y)));
         y = bn3.forward(conv3.forward(y));
