@@ -35,6 +35,7 @@ public sealed class FineTuner : IDisposable
         device = DeviceSelector.Resolve(deviceSpec);
         // The same rule as pretraining: oneDNN's CPU conv backward is wrong below 16 input channels; wide encoders keep its speed.
         if (device.type == DeviceType.CPU && config.Encoder.BaseWidth < 16) CpuConvolutionFix.Apply();
+        if (device.type == DeviceType.CPU) HeapReuse.Apply(); // page faults, not arithmetic, bounded CPU steps at 224 px
         torch.manual_seed(config.Seed);
         model = new ResNetClassifier(config.Encoder, config.NumClasses);
         model.to(device);

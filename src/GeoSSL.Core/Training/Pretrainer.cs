@@ -34,6 +34,7 @@ public sealed class Pretrainer : IDisposable
         device = DeviceSelector.Resolve(deviceSpec);
         // Only narrow encoders hit the oneDNN fault (layers under 16 channels); wide ones keep oneDNN, ~3x faster here.
         if (device.type == DeviceType.CPU && config.Model.Encoder.BaseWidth < 16) CpuConvolutionFix.Apply();
+        if (device.type == DeviceType.CPU) HeapReuse.Apply(); // page faults, not arithmetic, bounded CPU steps at 224 px
         torch.manual_seed(config.Seed);
         model = new GeoMoco(config.Model);
         model.to(device);
