@@ -9,7 +9,7 @@ using GeoSSL.Data.Images;
 using GeoSSL.Data.Records;
 using GeoSSL.Data.Sampling;
 using GeoSSL.MLNet.Featurizer;
-using GeoSSL.MLNet.Geo;
+using GeoSSL.Data.Geo;
 using GeoSSL.MLNet.Logging;
 using GeoSSL.MLNet.Options;
 using GeoSSL.MLNet.Reading;
