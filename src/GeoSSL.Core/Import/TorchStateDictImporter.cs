@@ -26,7 +26,12 @@ public static class TorchStateDictImporter
     {
         using var scope = NewDisposeScope();
         var all = Read(path);
-        prefix ??= FindPrefix(all, path);
+        return CopyInto(encoder, all, prefix ?? FindPrefix(all, path), path, reverseInputChannels);
+    }
+
+    /// <summary>Copies <paramref name="all"/>[prefix + name] into each encoder tensor; <paramref name="path"/> names the source in errors.</summary>
+    internal static IReadOnlyList<string> CopyInto(ResNetEncoder encoder, IReadOnlyDictionary<string, Tensor> all, string prefix, string path, bool reverseInputChannels)
+    {
         var target = encoder.state_dict();
         var names = new List<string>();
         foreach (var (name, parameter) in target)

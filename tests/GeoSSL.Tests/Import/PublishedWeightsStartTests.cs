@@ -54,6 +54,40 @@ public sealed class PublishedWeightsStartTests
     }
 
     [TestMethod]
+    public void GeoContrastivePretrain_FromAGeoSslCheckpoint_StartsFromItsQueryEncoder()
+    {
+        // Adapting an earlier GeoSSL run to new data: its checkpoint is the InitialWeightsPath of a new run.
+        var ml = new MLContext(seed: 1);
+        var data = ml.Data.LoadFromEnumerable(TileRows.Load(64));
+        var first = TileRows.TinyOptions(TestData.TempFolder("ckpt-start-first"), epochs: 1);
+        first.MonitorEveryNEpochs = 0;
+        using (ml.Transforms.GeoContrastivePretrain(first).Fit(data)) { }
+
+        using var earlier = Pretrainer.FromCheckpoint(first.CheckpointPath!, "cpu");
+        earlier.LoadWeights(first.CheckpointPath!);
+        Assert.AreEqual(earlier.Config.Model.Encoder, InitialWeights.ReadLayout(first.CheckpointPath!));
+        using (var loaded = new ResNetEncoder(InitialWeights.ReadLayout(first.CheckpointPath!)))
+        {
+            var names = InitialWeights.LoadInto(loaded, first.CheckpointPath!);
+            Assert.IsTrue(names.Contains("layer4.1.bn2.running_var"), "BatchNorm statistics are copied too");
+            var expected = earlier.Encoder.state_dict();
+            foreach (var (name, tensor) in loaded.state_dict())
+                CollectionAssert.AreEqual(expected[name].to(ScalarType.Float32).data<float>().ToArray(), tensor.to(ScalarType.Float32).data<float>().ToArray(), name);
+        }
+
+        var second = TileRows.TinyOptions(TestData.TempFolder("ckpt-start-second"), epochs: 1);
+        second.MonitorEveryNEpochs = 0;
+        second.InitialWeightsPath = first.CheckpointPath;
+        second.FrozenStages = 3; // stem, layer1 and layer2 stay the first run's
+        using (ml.Transforms.GeoContrastivePretrain(second).Fit(data)) { }
+        using var later = Pretrainer.FromCheckpoint(second.CheckpointPath!, "cpu");
+        later.LoadWeights(second.CheckpointPath!);
+        float[] Weights(Pretrainer p, string name) => p.Encoder.state_dict()[name].data<float>().ToArray();
+        CollectionAssert.AreEqual(Weights(earlier, "layer2.1.conv2.weight"), Weights(later, "layer2.1.conv2.weight"));
+        Assert.IsFalse(Weights(earlier, "layer3.0.conv1.weight").SequenceEqual(Weights(later, "layer3.0.conv1.weight")), "layer3 adapts");
+    }
+
+    [TestMethod]
     public void GeoContrastivePretrain_FromAStateDict_FeaturizesAtItsOwnSize()
     {
         string folder = TestData.TempFolder("pth-start");
