@@ -245,7 +245,7 @@ internal static class Ablation
 
     private static int? NullableInt(BenchmarkArgs args, string name) => args.Get(name) is null ? null : args.Int(name, 0);
 
-    private static AblationRow Evaluate(MLContext ml, string method, string backbone, ITransformer featurizer, IDataView train, IDataView validation)
+    internal static AblationRow Evaluate(MLContext ml, string method, string backbone, ITransformer featurizer, IDataView train, IDataView validation)
     {
         var clock = Stopwatch.StartNew();
         var trainFeatures = FeatureRows.Materialize(ml, featurizer, train);
@@ -273,7 +273,7 @@ internal static class Ablation
         return 0;
     }
 
-    private static void Save(AblationResults results, string outDir, Stopwatch wall)
+    internal static void Save(AblationResults results, string outDir, Stopwatch wall)
     {
         results.WallSeconds = wall.Elapsed.TotalSeconds;
         Write(results, outDir);

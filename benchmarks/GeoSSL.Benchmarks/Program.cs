@@ -2,11 +2,12 @@ using GeoSSL.Benchmarks;
 
 // Usage: dotnet run --project benchmarks/GeoSSL.Benchmarks -c Release -- <command> [--options]
 //   featurize-speed [--images 2000] [--size 64] [--depth 18] [--small-stem]
-//   step-speed [--depth 18] [--size 64] [--batch 128] [--frozen-stages 0] [--freeze-bn] [--bn-groups 4]: time of each part of a pretraining step
+//   step-speed [--depth 18] [--size 64] [--batch 128] [--frozen-stages 0] [--freeze-bn] [--bn-groups 4] [--no-heap-reuse] [--no-blur] [--no-jitter]: time of each part of a pretraining step
 //   ablation [--epochs 8] [--variants MoCoV2,MoCoV2Geo,...] [--out runs/ablation] [--size 64] [--batch 128] [--queue 4096]
 //            [--lr 0.03] [--train-per-class N] [--val-per-class N] [--skip-random] [--shared PATH] (see Ablation.cs for all)
 //            [--imagenet [--freeze-bn] [--skip-dnn-featurizer]]: ImageNet rows (ML.NET's DnnFeaturizeImage at 224 px, the
 //            imported weights at --size, and every variant started from them); --variants none runs no pretraining
+//   probe [--encoders imagenet,runs/x/encoders/MoCoV2.ckpt] [--size 224] [--pooled-layers 3,4] [--out runs/probe]: probe existing encoders
 //   replot [--out runs/ablation]   rewrites results.md/png from results.json
 string command = args.FirstOrDefault() ?? "";
 var options = new BenchmarkArgs(args.Skip(1));
@@ -14,9 +15,10 @@ switch (command)
 {
     case "featurize-speed": FeaturizeSpeed.Run(options); return 0;
     case "step-speed": StepSpeed.Run(options); return 0;
+    case "probe": return ProbeEncoders.Run(options);
     case "ablation": return Ablation.Run(options);
     case "replot": return Ablation.Replot(options);
     default:
-        Console.Error.WriteLine("Commands: featurize-speed, step-speed, ablation, replot");
+        Console.Error.WriteLine("Commands: featurize-speed, step-speed, ablation, probe, replot");
         return 2;
 }

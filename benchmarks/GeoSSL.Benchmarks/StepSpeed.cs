@@ -18,6 +18,8 @@ internal static class StepSpeed
         int size = args.Int("size", 64), batch = args.Int("batch", 128), frozen = args.Int("frozen-stages", 0), reps = args.Int("reps", 3);
         int groups = args.Int("bn-groups", 4);
         bool freezeBn = args.Flag("freeze-bn");
+        // As the trainers do, unless --no-heap-reuse (to measure what HeapReuse buys).
+        bool heapReuse = !args.Flag("no-heap-reuse") && GeoSSL.Core.Devices.HeapReuse.Apply();
         torch.manual_seed(1);
         var depth = args.Int("depth", 18) == 50 ? ResNetDepth.ResNet50 : ResNetDepth.ResNet18;
         using var model = new GeoMoco(new MocoOptions { Encoder = new ResNetOptions { Depth = depth }, QueueSize = 1024, Momentum = 0.99, GeoClasses = 100 });
@@ -33,7 +35,7 @@ internal static class StepSpeed
         var rng = new Random(1);
         using var tiles = torch.rand(batch, 3, 64, 64);
         Console.WriteLine($"Step parts: {depth}, {size} px, batch {batch}, frozen stages {frozen}, BatchNorm {(freezeBn ? "frozen" : "training")}, " +
-                          $"{groups} BatchNorm groups, {Environment.ProcessorCount} cores, {torch.get_num_threads()} torch threads");
+                          $"{groups} BatchNorm groups, heap reuse {(heapReuse ? "on" : "off")}, {Environment.ProcessorCount} cores, {torch.get_num_threads()} torch threads");
         Console.WriteLine("| part | ms per step | images/s |");
         Console.WriteLine("|---|---|---|");
         double total = 0;

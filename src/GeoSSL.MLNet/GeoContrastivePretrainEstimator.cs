@@ -130,7 +130,7 @@ public sealed class GeoContrastivePretrainEstimator : IEstimator<GeoImageFeaturi
                 throw new ArgumentException($"Column '{column}' ({option}) is not in the input schema.", option);
         var image = inputSchema.First(c => c.Name == options.ImageColumnName);
         var kind = image.ItemType is TextDataViewType ? ImageColumnKind.Path : ImageColumnKind.Image;
-        int dim = options.OutputProjection ? options.ProjectionDimension : EncoderOptions().FeatureDimension;
+        int dim = options.OutputProjection ? options.ProjectionDimension : EncoderOptions().PooledDimension(options.PooledLayers);
         var spec = new FeaturizerSpec(options.ImageColumnName, kind, options.ImageFolder, FeaturizationSize, FeaturizationSize, options.OutputColumnName);
         var stand_in = OnnxModelIo.ShapeOnly(3, FeaturizationSize, FeaturizationSize, dim, "input", "features");
         return GeoFeaturizerBuilder.CreateEstimator(catalog, spec, stand_in).GetOutputSchema(inputSchema);
@@ -145,6 +145,7 @@ public sealed class GeoContrastivePretrainEstimator : IEstimator<GeoImageFeaturi
     internal OnnxExportOptions ExportOptions(int size, ProjectionHead? head) => new()
     {
         InputHeight = size, InputWidth = size, InputScale = 1f / 255f, Mean = options.Mean, Std = options.Std, MeanImage = options.MeanImage, Head = head,
+        PooledLayers = head is null ? options.PooledLayers : [4],
     };
 
     private ResNetOptions EncoderOptions() => options.InitialWeightsPath is not null
@@ -171,6 +172,8 @@ public sealed class GeoContrastivePretrainEstimator : IEstimator<GeoImageFeaturi
         if (options.KnnNeighbors < 1) throw new ArgumentOutOfRangeException(nameof(options.KnnNeighbors), options.KnnNeighbors, "KnnNeighbors must be at least 1.");
         if (options.FeaturizationBatchSize < 1) throw new ArgumentOutOfRangeException(nameof(options.FeaturizationBatchSize), options.FeaturizationBatchSize, "FeaturizationBatchSize must be at least 1.");
         if (string.IsNullOrWhiteSpace(options.OutputColumnName)) throw new ArgumentException("OutputColumnName is empty.", nameof(options.OutputColumnName));
+        try { ResNetOptions.ValidatePooledLayers(options.PooledLayers); }
+        catch (ArgumentException e) { throw new ArgumentException($"PooledLayers: {e.Message}", nameof(options.PooledLayers), e); }
         var config = new PretrainConfig
         {
             Variant = options.Variant,

@@ -40,9 +40,13 @@ public static class GeoSslCatalog
     /// Side in pixels images are resized to; null keeps the encoder's own (its export size, or its pretraining crop size).
     /// Pooled ResNet features work at any size: e.g. ImageNet-initialised weights see objects at ImageNet scale at 224.
     /// </param>
+    /// <param name="pooledLayers">
+    /// For checkpoints: residual stages whose pooled outputs are concatenated; null = [4], the usual features; [3, 4] adds
+    /// layer3's channels (768 floats for a ResNet-18).
+    /// </param>
     public static GeoImageFeaturizerEstimator GeoFeaturizeImage(this TransformsCatalog catalog, string encoderPath,
         string outputColumnName = "Features", string imageColumnName = "ImagePath", string? imageFolder = null, bool outputProjection = false,
-        int batchSize = 64, int? imageSize = null)
-        => new(catalog, EncoderFiles.LoadAsOnnx(encoderPath, outputProjection, imageSize), outputColumnName, imageColumnName, imageFolder, batchSize);
+        int batchSize = 64, int? imageSize = null, int[]? pooledLayers = null)
+        => new(catalog, EncoderFiles.LoadAsOnnx(encoderPath, outputProjection, imageSize, pooledLayers), outputColumnName, imageColumnName, imageFolder, batchSize);
 
 }

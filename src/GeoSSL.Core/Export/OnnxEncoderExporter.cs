@@ -34,7 +34,7 @@ public static class OnnxEncoderExporter
     {
         ArgumentNullException.ThrowIfNull(encoder);
         ArgumentNullException.ThrowIfNull(options);
-        return options.Head?.OutputDimension ?? encoder.FeatureDimension;
+        return options.Head?.OutputDimension ?? encoder.Options.PooledDimension(options.PooledLayers);
     }
 
     /// <summary>Serialises the encoder (and optional head) to ONNX model bytes.</summary>
@@ -99,7 +99,8 @@ public static class OnnxEncoderExporter
             // Residual stages.
             bool bottleneck = resnet.Depth == ResNetDepth.ResNet50;
             int[] blocks = resnet.Blocks;
-            for (int layer = 1; layer <= 4; layer++)
+            var pooled = new List<string>();
+            for (int layer = 1; layer <= options.PooledLayers[^1]; layer++)
             {
                 for (int block = 0; block < blocks[layer - 1]; block++)
                 {
@@ -124,12 +125,16 @@ public static class OnnxEncoderExporter
                     string sum = builder.AddNode("Add", $"{prefix}.add", [y, identity]);
                     x = builder.AddNode("Relu", $"{prefix}.out", [sum]);
                 }
+                if (options.PooledLayers.Contains(layer))
+                {
+                    string pool = builder.AddNode("GlobalAveragePool", layer == 4 ? "avgpool" : $"layer{layer}.avgpool", [x]);
+                    pooled.Add(builder.AddNode("Flatten", layer == 4 ? "pooled" : $"layer{layer}.pooled", [pool], [OnnxGraphBuilder.Int("axis", 1)]));
+                }
             }
             if (weights.Has($"layer1.{blocks[0]}.conv1.weight"))
                 throw new NotSupportedException("The encoder has more residual blocks than its ResNetOptions describe.");
 
-            x = builder.AddNode("GlobalAveragePool", "avgpool", [x]);
-            x = builder.AddNode("Flatten", "pooled", [x], [OnnxGraphBuilder.Int("axis", 1)]);
+            x = pooled.Count == 1 ? pooled[0] : builder.AddNode("Concat", "pooled_layers", pooled.ToArray(), [OnnxGraphBuilder.Int("axis", 1)]);
 
             if (options.Head is { } head)
                 x = AddProjectionHead(builder, head, x);

@@ -40,6 +40,12 @@ public sealed record OnnxExportOptions
     /// <summary>Per-pixel mean (0..1 scale after InputScale) subtracted instead of <see cref="Mean"/>, resized to the input size; null for none.</summary>
     public Augmentation.MeanImage? MeanImage { get; init; }
 
+    /// <summary>
+    /// Residual stages (1-4, ascending) whose global-average-pooled outputs are concatenated into the features. [4], the
+    /// default, is the usual pooled output; [3, 4] adds layer3's channels (768 floats for a ResNet-18 instead of 512).
+    /// </summary>
+    public int[] PooledLayers { get; init; } = [4];
+
     /// <summary>Projection head applied to the pooled features (Gemm, Relu, Gemm); null to output pooled features.</summary>
     public ProjectionHead? Head { get; init; }
 
@@ -76,6 +82,9 @@ public sealed record OnnxExportOptions
             if (Std.Any(s => !float.IsFinite(s) || s == 0f)) throw new ArgumentException("Std values must be finite and non-zero.", nameof(Std));
         }
         MeanImage?.Validate(channels);
+        ResNetOptions.ValidatePooledLayers(PooledLayers);
+        if (Head is not null && !PooledLayers.SequenceEqual([4]))
+            throw new ArgumentException("A projection head reads layer4's pooled features; PooledLayers must be [4] with a head.", nameof(PooledLayers));
         if (Head is not null && Head.InputDimension != encoder.FeatureDimension)
             throw new ArgumentException(
                 $"Projection head takes {Head.InputDimension}-d input but the encoder produces {encoder.FeatureDimension}-d features.", nameof(Head));

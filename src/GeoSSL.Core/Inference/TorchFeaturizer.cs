@@ -8,9 +8,12 @@ public static class TorchFeaturizer
 {
     /// <param name="planar">Images back to back, each C*H*W bytes.</param>
     /// <param name="head">Optional projection head applied after pooling.</param>
+    /// <param name="pooledLayers">Stages whose pooled outputs are concatenated (see <see cref="ResNetEncoder.ForwardPooled"/>); null for layer4.</param>
     public static float[][] Featurize(ResNetEncoder encoder, ReadOnlySpan<byte> planar, int count, int height, int width,
-        float[] mean, float[] std, ProjectionHead? head = null, int batchSize = 64, Augmentation.MeanImage? meanImage = null)
+        float[] mean, float[] std, ProjectionHead? head = null, int batchSize = 64, Augmentation.MeanImage? meanImage = null, int[]? pooledLayers = null)
     {
+        if (head is not null && pooledLayers is not null && !pooledLayers.SequenceEqual([4]))
+            throw new ArgumentException("A projection head reads layer4's pooled features; pooledLayers must be null or [4] with a head.", nameof(pooledLayers));
         int c = encoder.Options.InputChannels, size = c * height * width;
         if (planar.Length < count * size) throw new ArgumentException($"Expected {count} images of {size} bytes.", nameof(planar));
         bool wasTraining = encoder.training;
@@ -32,7 +35,7 @@ public static class TorchFeaturizer
                     ? tensor(pixelMean.Values, new long[] { 1, c, height, width }, device: device)
                     : tensor(mean, device: device).view(1, c, 1, 1);
                 x = (x - m) / tensor(std, device: device).view(1, c, 1, 1);
-                var f = encoder.forward(x);
+                var f = pooledLayers is null ? encoder.forward(x) : encoder.ForwardPooled(x, pooledLayers);
                 if (head is not null) f = head.forward(f);
                 var flat = f.cpu().data<float>().ToArray();
                 int d = (int)f.shape[1];

@@ -93,6 +93,26 @@ public sealed class ResNetEncoder : Module<Tensor, Tensor>
         return y.MoveToOuterDisposeScope();
     }
 
+    /// <summary>
+    /// Global-average-pooled outputs of the given residual stages (1-4, ascending), concatenated: [N, sum of widths].
+    /// { 4 } is <see cref="forward"/>; { 3, 4 } adds layer3's mid-level channels, which linear probes on small
+    /// land-cover patches find useful.
+    /// </summary>
+    public Tensor ForwardPooled(Tensor x, IReadOnlyList<int> layers)
+    {
+        ResNetOptions.ValidatePooledLayers(layers);
+        using var scope = NewDisposeScope();
+        var y = maxpool.forward(relu.forward(bn1.forward(conv1.forward(x))));
+        var pooled = new List<Tensor>();
+        Sequential[] stages = [layer1, layer2, layer3, layer4];
+        for (int i = 0; i < layers[^1]; i++)
+        {
+            y = stages[i].forward(y);
+            if (layers.Contains(i + 1)) pooled.Add(y.mean(new long[] { 2, 3 }));
+        }
+        return cat(pooled, 1).MoveToOuterDisposeScope();
+    }
+
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();

@@ -47,4 +47,22 @@ public sealed record ResNetOptions
 
     /// <summary>Width of the pooled feature vector this encoder produces.</summary>
     public int FeatureDimension => BaseWidth * 8 * (Depth == ResNetDepth.ResNet50 ? 4 : 1);
+
+    /// <summary>Channels of residual stage <paramref name="layer"/> (1-4).</summary>
+    public int StageWidth(int layer) => BaseWidth * (1 << (layer - 1)) * (Depth == ResNetDepth.ResNet50 ? 4 : 1);
+
+    /// <summary>Width of the concatenated pooled outputs of <paramref name="layers"/>.</summary>
+    public int PooledDimension(IReadOnlyList<int> layers)
+    {
+        ValidatePooledLayers(layers);
+        return layers.Sum(StageWidth);
+    }
+
+    /// <summary>Pooled layers must be stages 1-4, ascending, without repeats, e.g. [4] or [3, 4].</summary>
+    public static void ValidatePooledLayers(IReadOnlyList<int> layers)
+    {
+        ArgumentNullException.ThrowIfNull(layers);
+        if (layers.Count == 0 || layers.Any(l => l is < 1 or > 4) || layers.Zip(layers.Skip(1)).Any(p => p.First >= p.Second))
+            throw new ArgumentException($"Pooled layers must be residual stages 1-4 in ascending order without repeats, such as [4] or [3, 4]; got [{string.Join(", ", layers)}].", nameof(layers));
+    }
 }

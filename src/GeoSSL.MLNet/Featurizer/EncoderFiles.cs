@@ -8,7 +8,8 @@ public static class EncoderFiles
 {
     /// <param name="outputProjection">For checkpoints: output the projection head instead of pooled features.</param>
     /// <param name="imageSize">Input side to featurize at; null keeps the file's (the pretraining crop size for checkpoints).</param>
-    public static byte[] LoadAsOnnx(string path, bool outputProjection = false, int? imageSize = null)
+    /// <param name="pooledLayers">For checkpoints: stages whose pooled outputs are concatenated (null = [4]); see <see cref="OnnxExportOptions.PooledLayers"/>.</param>
+    public static byte[] LoadAsOnnx(string path, bool outputProjection = false, int? imageSize = null, int[]? pooledLayers = null)
     {
         if (imageSize is < 8) throw new ArgumentOutOfRangeException(nameof(imageSize), imageSize, "imageSize must be at least 8 pixels (or null for the file's own).");
         if (!File.Exists(path)) throw new FileNotFoundException($"Encoder file '{path}' does not exist.", path);
@@ -20,9 +21,11 @@ public static class EncoderFiles
             return OnnxEncoderExporter.Export(trainer.Encoder, new OnnxExportOptions
             {
                 InputHeight = imageSize ?? aug.OutputSize, InputWidth = imageSize ?? aug.OutputSize, InputScale = 1f / 255f, Mean = aug.Mean, Std = aug.Std, MeanImage = aug.MeanImage,
-                Head = outputProjection ? trainer.Model.QueryHead : null,
+                Head = outputProjection ? trainer.Model.QueryHead : null, PooledLayers = pooledLayers ?? [4],
             });
         }
+        if (pooledLayers is not null)
+            throw new ArgumentException($"'{path}' is an ONNX file; pooledLayers only applies to checkpoints (the ONNX file already fixes its output).", nameof(pooledLayers));
         if (outputProjection)
             throw new ArgumentException($"'{path}' is an ONNX file; outputProjection only applies to checkpoints (the ONNX file already fixes its output).", nameof(outputProjection));
         var bytes = File.ReadAllBytes(path);

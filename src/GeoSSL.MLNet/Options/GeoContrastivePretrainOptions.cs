@@ -111,6 +111,11 @@ public sealed class GeoContrastivePretrainOptions
     /// <summary>Featurizer output: false = pooled backbone features (for linear probes), true = the 128-d projection.</summary>
     public bool OutputProjection { get; set; }
     /// <summary>
+    /// Residual stages (1-4, ascending) whose global-average-pooled outputs make up the features; [4] (default) is the
+    /// usual pooled output, [3, 4] adds layer3's channels (768 floats for a ResNet-18). Ignored with <see cref="OutputProjection"/>.
+    /// </summary>
+    public int[] PooledLayers { get; set; } = [4];
+    /// <summary>
     /// Measure the encoder at the end of every this many epochs (and of the last): the spread of its normalised
     /// embeddings (collapse check) and, with <see cref="MonitorData"/>, leave-one-out kNN top-1. 0 turns it off. (1)
     /// </summary>

@@ -44,6 +44,31 @@ public sealed class OnnxExportTests
     }
 
     [TestMethod]
+    public void PooledLayers_ConcatenateStagePools_InOnnxAsInTorchSharp()
+    {
+        using var encoder = BuildEncoder(new ResNetOptions { Depth = ResNetDepth.ResNet18, BaseWidth = 16 }, seed: 21, size: 64);
+        var options = RgbOptions(64, 64) with { PooledLayers = [3, 4] };
+        Assert.AreEqual(64 + 128, OnnxEncoderExporter.OutputDimension(encoder, options), "layer3 (64) + layer4 (128) channels at width 16");
+        double diff = CompareWithTorch(encoder, options, seed: 22);
+        TestContext.WriteLine($"ResNet-18 width 16, layer3+layer4 pools: max |diff| = {diff:E2}");
+
+        // [4] is exactly the usual pooled output, and the layer4 half of [3, 4] is that same output.
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var x = torch.randn(3, 3, 64, 64);
+        var usual = encoder.forward(x);
+        Assert.AreEqual(0f, (encoder.ForwardPooled(x, [4]) - usual).abs().max().item<float>(), 1e-6f);
+        var both = encoder.ForwardPooled(x, [3, 4]);
+        Assert.AreEqual(0f, (both.narrow(1, 64, 128) - usual).abs().max().item<float>(), 1e-6f);
+        Assert.IsGreaterThan(1e-3f, both.narrow(1, 0, 64).abs().max().item<float>(), "layer3's pools are not empty");
+
+        using var head = new ProjectionHead(128, 32, 8);
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => OnnxEncoderExporter.Export(encoder, options with { Head = head })).Message, "PooledLayers");
+        foreach (int[] bad in new[] { new int[0], [4, 3], [3, 3], [0, 4], [5] })
+            Assert.ThrowsExactly<ArgumentException>(() => OnnxEncoderExporter.Export(encoder, RgbOptions(64, 64) with { PooledLayers = bad }), string.Join(",", bad));
+    }
+
+    [TestMethod]
     public void FourChannelInput_MatchesTorchSharp()
     {
         using var encoder = BuildEncoder(new ResNetOptions { Depth = ResNetDepth.ResNet18, BaseWidth = 8, InputChannels = 4, SmallInputStem = true }, seed: 4, size: 32);
@@ -228,7 +253,8 @@ public sealed class OnnxExportTests
             pixels = x.data<float>().ToArray();
             var mean = torch.tensor(options.Mean!, [1, channels, 1, 1]);
             var std = torch.tensor(options.Std!, [1, channels, 1, 1]);
-            var y = encoder.forward((x * options.InputScale - mean) / std);
+            var normalised = (x * options.InputScale - mean) / std;
+            var y = options.PooledLayers.SequenceEqual([4]) ? encoder.forward(normalised) : encoder.ForwardPooled(normalised, options.PooledLayers);
             if (options.Head is not null) y = options.Head.forward(y);
             if (options.L2NormalizeOutput) y = nn.functional.normalize(y, p: 2, dim: 1);
             CollectionAssert.AreEqual(new long[] { Batch, d }, y.shape);

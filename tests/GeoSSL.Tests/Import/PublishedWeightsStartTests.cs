@@ -85,6 +85,15 @@ public sealed class PublishedWeightsStartTests
         float[] Weights(Pretrainer p, string name) => p.Encoder.state_dict()[name].data<float>().ToArray();
         CollectionAssert.AreEqual(Weights(earlier, "layer2.1.conv2.weight"), Weights(later, "layer2.1.conv2.weight"));
         Assert.IsFalse(Weights(earlier, "layer3.0.conv1.weight").SequenceEqual(Weights(later, "layer3.0.conv1.weight")), "layer3 adapts");
+
+        // Multi-stage features from the same checkpoint: layer3 (64) + layer4 (128) pools at width 16; the layer4 half is the usual output.
+        using var usual = ml.Transforms.GeoFeaturizeImage(second.CheckpointPath!).Fit(data);
+        using var both = ml.Transforms.GeoFeaturizeImage(second.CheckpointPath!, pooledLayers: [3, 4]).Fit(data);
+        var usualFeatures = TileRows.Features(ml, usual, data);
+        var bothFeatures = TileRows.Features(ml, both, data);
+        Assert.AreEqual(192, bothFeatures[0].Length);
+        Assert.IsTrue(TileRows.MaxAbsDiff(usualFeatures, bothFeatures.Select(f => f[64..]).ToArray()) <= 1e-5);
+        Assert.ThrowsExactly<ArgumentException>(() => ml.Transforms.GeoFeaturizeImage(second.OnnxExportPath!, pooledLayers: [3, 4]));
     }
 
     [TestMethod]
