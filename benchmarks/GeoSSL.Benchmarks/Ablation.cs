@@ -183,6 +183,16 @@ internal static class Ablation
             };
             results.Rows.Add(row);
             Save(results, outDir, wall);
+            if (args.Get("also-pooled-layers") is { } alsoLayers)
+            {
+                // The same encoder, features from the pools of several stages (re-exported from the checkpoint).
+                int[] layers = alsoLayers.Split(',').Select(v => int.Parse(v, CultureInfo.InvariantCulture)).ToArray();
+                string layerText = string.Join("+", layers.Select(l => $"layer{l}"));
+                using var pooled = ml.Transforms.GeoFeaturizeImage(options.CheckpointPath, imageSize: featureSize, pooledLayers: layers).Fit(trainView);
+                results.Rows.Add(Evaluate(ml, $"{method}{At(featureSize)}, {layerText}", $"{backbone}, {layerText} pools", pooled, trainView, validationView)
+                    with { PretrainSeconds = seconds, GeoClusters = report.GeoClusters });
+                Save(results, outDir, wall);
+            }
             if (alsoSize is { } extra)
             {
                 // The same encoder, featurizing at the second size (exported again from the checkpoint at that size).
