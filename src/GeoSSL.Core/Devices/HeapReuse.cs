@@ -9,7 +9,7 @@ namespace GeoSSL.Core.Devices;
 /// pages anew. Page faults cost about 10 µs per 4 KB page on the sandboxed machines measured here: a 224 px batch
 /// of 64 spent 1.8 s per view in augmentation and trained at 8 img/s; with reuse, 0.26 s and 16 img/s (64 px, batch
 /// 128: 81 to 120 img/s; benchmark <c>step-speed</c>). It is a process-wide setting (heap memory is then kept at
-/// its peak until the process ends), applied once by the CPU trainers and featurizers; set the environment variable
+/// its peak until the process ends), applied once by the CPU trainers (pretraining and fine-tuning); set the environment variable
 /// <c>GEOSSL_KEEP_MALLOC_DEFAULTS=1</c> to leave glibc's defaults alone.
 /// </summary>
 public static class HeapReuse

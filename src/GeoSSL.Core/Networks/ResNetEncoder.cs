@@ -88,10 +88,11 @@ public sealed class ResNetEncoder : Module<Tensor, Tensor>
     public Tensor ForwardFeatureMap(Tensor x)
     {
         using var scope = NewDisposeScope();
-        var y = maxpool.forward(relu.forward(bn1.forward(conv1.forward(x))));
-        y = layer4.forward(layer3.forward(layer2.forward(layer1.forward(y))));
+        var y = layer4.forward(layer3.forward(layer2.forward(layer1.forward(Stem(x)))));
         return y.MoveToOuterDisposeScope();
     }
+
+    private Tensor Stem(Tensor x) => maxpool.forward(relu.forward(bn1.forward(conv1.forward(x))));
 
     /// <summary>
     /// Global-average-pooled outputs of the given residual stages (1-4, ascending), concatenated: [N, sum of widths].
@@ -102,7 +103,7 @@ public sealed class ResNetEncoder : Module<Tensor, Tensor>
     {
         ResNetOptions.ValidatePooledLayers(layers);
         using var scope = NewDisposeScope();
-        var y = maxpool.forward(relu.forward(bn1.forward(conv1.forward(x))));
+        var y = Stem(x);
         var pooled = new List<Tensor>();
         Sequential[] stages = [layer1, layer2, layer3, layer4];
         for (int i = 0; i < layers[^1]; i++)
