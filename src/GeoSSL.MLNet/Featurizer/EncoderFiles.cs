@@ -13,7 +13,7 @@ public static class EncoderFiles
     {
         if (imageSize is < 8) throw new ArgumentOutOfRangeException(nameof(imageSize), imageSize, "imageSize must be at least 8 pixels (or null for the file's own).");
         if (!File.Exists(path)) throw new FileNotFoundException($"Encoder file '{path}' does not exist.", path);
-        if (IsCheckpoint(path))
+        if (Checkpoint.IsCheckpoint(path))
         {
             using var trainer = Pretrainer.FromCheckpoint(path, "cpu");
             trainer.LoadWeights(path);
@@ -35,11 +35,5 @@ public static class EncoderFiles
             throw new InvalidDataException($"'{path}' is neither a GeoSSL checkpoint nor a readable ONNX model.", e);
         }
         return imageSize is { } size ? OnnxModelIo.WithInputSize(bytes, size, path) : bytes;
-    }
-
-    private static bool IsCheckpoint(string path)
-    {
-        try { Checkpoint.ReadConfig(path); return true; }
-        catch (InvalidDataException) { return false; }
     }
 }
