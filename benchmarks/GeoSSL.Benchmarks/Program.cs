@@ -9,6 +9,8 @@ using GeoSSL.Benchmarks;
 //            imported weights at --size, and every variant started from them); --variants none runs no pretraining
 //   probe [--encoders imagenet,runs/x/encoders/MoCoV2.ckpt] [--size 224] [--pooled-layers 3,4] [--out runs/probe]: probe existing encoders
 //   replot [--out runs/ablation]   rewrites results.md/png from results.json
+//   shared-machine [--size 64] [--batch 128] [--epochs 3] [--threads cores/2] [--max-tiles N]: two pretrainings at once vs one alone
+//   soak [--epochs 30] [--size 64] [--batch 128] [--threads N]: RSS and managed heap after every epoch of a long pretraining
 string command = args.FirstOrDefault() ?? "";
 var options = new BenchmarkArgs(args.Skip(1));
 switch (command)
@@ -18,7 +20,10 @@ switch (command)
     case "probe": return ProbeEncoders.Run(options);
     case "ablation": return Ablation.Run(options);
     case "replot": return Ablation.Replot(options);
+    case "shared-machine": return SharedMachine.Run(options, args);
+    case "shared-machine-child": return SharedMachine.Child(options);
+    case "soak": return Soak.Run(options);
     default:
-        Console.Error.WriteLine("Commands: featurize-speed, step-speed, ablation, probe, replot");
+        Console.Error.WriteLine("Commands: featurize-speed, step-speed, ablation, probe, replot, shared-machine, soak");
         return 2;
 }

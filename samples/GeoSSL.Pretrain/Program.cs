@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using GeoSSL.Core.Networks;
 using GeoSSL.Core.Training;
+using GeoSSL.Data.Files;
 using GeoSSL.MLNet;
 using GeoSSL.MLNet.Options;
 using GeoSSL.Samples.Pretrain;
@@ -9,7 +10,10 @@ using Microsoft.ML.Data;
 
 // Usage:
 //   pretrain [--manifest FILE] [--out DIR] [--epochs N] [--variant MoCoV2GeoTemporalPositives] [--device auto] [--resume CKPT]
+//            [--batch-size 64] [--image-size 64] [--width 64] [--checkpoint-every-steps N] [--threads N] [--overwrite]
 //   featurize --model MODEL.zip --manifest FILE --out FEATURES.csv
+// A second run keeps the first: without --out it writes to runs/sample-2, runs/sample-3, ...; with --out to a folder that
+// holds a run it stops (unless --overwrite). Ctrl+C stops within a step and writes a checkpoint to resume from.
 var argsMap = ParseArgs(args.Skip(1).ToArray());
 string verb = args.FirstOrDefault() ?? "pretrain";
 string repoData = FindBundledManifest();
@@ -40,8 +44,12 @@ if (verb == "featurize")
 }
 if (verb != "pretrain") { Console.Error.WriteLine($"Unknown command '{verb}'. Use 'pretrain' or 'featurize'."); return 2; }
 
-string outDir = Path.GetFullPath(argsMap.GetValueOrDefault("out", "runs/sample"));
+string? resume = argsMap.GetValueOrDefault("resume");
+string outDir = Path.GetFullPath(argsMap.GetValueOrDefault("out")
+    ?? (resume is not null ? Path.GetDirectoryName(Path.GetFullPath(resume))! : RunOutputs.NextFreeFolder("runs/sample", "checkpoint.ckpt", "encoder.onnx")));
 Directory.CreateDirectory(outDir);
+using var stop = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); Console.WriteLine("  Stopping after this step; writing a checkpoint..."); };
 ml.Log += (_, e) => { if (e.Source.Contains("GeoContrastivePretrain") && e.Kind == Microsoft.ML.Runtime.ChannelMessageKind.Info) Console.WriteLine($"  [log] {e.RawMessage}"); };
 var options = new GeoContrastivePretrainOptions
 {
@@ -50,22 +58,38 @@ var options = new GeoContrastivePretrainOptions
     Variant = Enum.Parse<PretrainVariant>(argsMap.GetValueOrDefault("variant", nameof(PretrainVariant.MoCoV2GeoTemporalPositives))),
     // A CPU-sized recipe for 64 px tiles; the paper's defaults (ResNet-50, 224 px, batch 256, K 65536) need a GPU.
     Architecture = ResNetDepth.ResNet18,
-    ImageSize = 64,
-    BatchSize = 64,
+    ImageSize = int.Parse(argsMap.GetValueOrDefault("image-size", "64")),
+    BatchSize = int.Parse(argsMap.GetValueOrDefault("batch-size", "64")),
+    BaseWidth = int.Parse(argsMap.GetValueOrDefault("width", "64")),
+    CheckpointEveryNSteps = int.Parse(argsMap.GetValueOrDefault("checkpoint-every-steps", "0")),
+    Threads = argsMap.TryGetValue("threads", out var threads) ? int.Parse(threads) : null,
+    OverwriteExistingOutputs = argsMap.ContainsKey("overwrite"),
+    CancellationToken = stop.Token,
     QueueSize = 1024,
     EncoderMomentum = 0.99,
     GeoClusters = 16,
     Epochs = int.Parse(argsMap.GetValueOrDefault("epochs", "12")),
     Device = argsMap.GetValueOrDefault("device", "auto"),
     CheckpointPath = Path.Combine(outDir, "checkpoint.ckpt"),
-    ResumeFromCheckpoint = argsMap.GetValueOrDefault("resume"),
+    ResumeFromCheckpoint = resume,
     OnnxExportPath = Path.Combine(outDir, "encoder.onnx"),
     Progress = new Progress<PretrainProgress>(p => { if (!p.IsEpochEnd) Console.WriteLine($"  {p}"); }),
 };
 Console.WriteLine($"GeoSSL sample: pretraining {options.Variant} ({options.Architecture}, {options.ImageSize}px) on {manifest}");
 var clock = Stopwatch.StartNew();
 var estimator = ml.Transforms.GeoContrastivePretrain(options);
-var featurizer = estimator.Fit(data);
+GeoSSL.MLNet.Featurizer.GeoImageFeaturizer featurizer;
+try { featurizer = estimator.Fit(data); }
+catch (OperationCanceledException)
+{
+    Console.WriteLine($"Stopped. Continue with: --resume {options.CheckpointPath}");
+    return 130;
+}
+catch (Exception e) when (e is IOException or ArgumentException or InvalidDataException or GeoSSL.Data.Records.GeoDataException)
+{
+    Console.Error.WriteLine($"error: {e.Message}");
+    return 1;
+}
 var report = estimator.LastReport!;
 Console.WriteLine($"Trained on {report.Images} images of {report.Locations} locations, {report.GeoClusters} geo clusters, in {clock.Elapsed.TotalSeconds:F1}s.");
 Console.WriteLine("epoch   loss  contrastive   geo     img/s");
@@ -85,7 +109,7 @@ static Dictionary<string, string> ParseArgs(string[] a)
     for (int i = 0; i < a.Length; i++)
     {
         if (!a[i].StartsWith("--")) throw new ArgumentException($"Unexpected argument '{a[i]}'.");
-        map[a[i][2..]] = i + 1 < a.Length ? a[++i] : throw new ArgumentException($"Missing value for {a[i]}.");
+        map[a[i][2..]] = i + 1 < a.Length && !a[i + 1].StartsWith("--") ? a[++i] : ""; // a flag such as --overwrite
     }
     return map;
 }

@@ -1,10 +1,12 @@
 using GeoSSL.Core.Augmentation;
 using GeoSSL.Core.Contrastive;
+using GeoSSL.Core.Devices;
 using GeoSSL.Core.Evaluation;
 using GeoSSL.Core.Export;
 using GeoSSL.Core.Import;
 using GeoSSL.Core.Networks;
 using GeoSSL.Core.Training;
+using GeoSSL.Data.Files;
 using GeoSSL.Data.Images;
 using GeoSSL.Data.Records;
 using GeoSSL.Data.Sampling;
@@ -48,6 +50,10 @@ public sealed class GeoContrastivePretrainEstimator : IEstimator<GeoImageFeaturi
         ArgumentNullException.ThrowIfNull(input);
         var config = BuildConfig(geoClusters: 1); // validates the options before any work
         GeoRecordReader.ValidateSchema(input.Schema, options);
+        // Files first, data second: a bad checkpoint or an earlier run's outputs stop the run before any image is decoded.
+        RunOutputs.RequireFree([(nameof(options.CheckpointPath), options.CheckpointPath), (nameof(options.OnnxExportPath), options.OnnxExportPath)],
+            options.CheckpointPath, options.ResumeFromCheckpoint, options.OverwriteExistingOutputs, nameof(options.OverwriteExistingOutputs));
+        var resumed = options.ResumeFromCheckpoint is null ? null : Checkpoint.Verify(options.ResumeFromCheckpoint);
         using var log = new MLContextChannel(catalog, "GeoContrastivePretrain");
 
         int size = options.ImageSize;
@@ -55,6 +61,8 @@ public sealed class GeoContrastivePretrainEstimator : IEstimator<GeoImageFeaturi
         RecordValidator.Validate(records, options.LatitudeColumnName, options.LongitudeColumnName, options.LocationColumnName, options.ImageColumnName);
         if (records.Count < options.BatchSize)
             throw new GeoDataException($"The input has {records.Count} rows, fewer than one batch of {options.BatchSize}: add rows or lower BatchSize.");
+        using var initial = options.InitialWeightsPath is not null && options.ResumeFromCheckpoint is null
+            ? InitialWeights.Load(options.InitialWeightsPath, options.InitialWeightsReverseChannels) : null;
         log.Info($"Decoding {records.Count} images at {size}x{size}.");
         images ??= DecodedImageSet.FromFiles(records.Select(r => r.ImagePath).ToList(), size, size, records.Select(r => r.Row).ToList());
 
@@ -68,18 +76,19 @@ public sealed class GeoContrastivePretrainEstimator : IEstimator<GeoImageFeaturi
         }
         config = BuildConfig(Math.Max(clusters, 1));
         if (!options.Variant.UsesGeo()) config = config with { Model = config.Model with { GeoClasses = 0 } };
+        if (resumed is not null) Checkpoint.RequireSameSettings(options.ResumeFromCheckpoint!, resumed, config);
 
         using var trainer = new Pretrainer(config, options.Device);
-        if (options.InitialWeightsPath is not null && options.ResumeFromCheckpoint is null)
+        if (initial is not null)
         {
-            trainer.InitializeEncoder(e => InitialWeights.LoadInto(e, options.InitialWeightsPath, options.InitialWeightsReverseChannels));
+            trainer.InitializeEncoder(e => e.load_state_dict(initial.state_dict()));
             log.Info($"Encoder starts from '{options.InitialWeightsPath}'{(options.InitialWeightsReverseChannels ? " (BGR weights, conv1 channels flipped for RGB input)" : "")}.");
         }
         var monitor = BuildMonitor(images, size, log);
         var run = new PretrainRunOptions
         {
             Monitor = monitor, MonitorEveryNEpochs = options.MonitorEveryNEpochs,
-            Device = options.Device, CheckpointPath = options.CheckpointPath, CheckpointEveryNEpochs = options.CheckpointEveryNEpochs,
+            Device = options.Device, Threads = options.Threads, CheckpointPath = options.CheckpointPath, CheckpointEveryNEpochs = options.CheckpointEveryNEpochs,
             CheckpointEveryNSteps = options.CheckpointEveryNSteps, ResumeFrom = options.ResumeFromCheckpoint,
             Progress = options.Progress, Log = log.Info, CancellationToken = options.CancellationToken,
         };
@@ -170,6 +179,7 @@ public sealed class GeoContrastivePretrainEstimator : IEstimator<GeoImageFeaturi
             throw new ArgumentOutOfRangeException(nameof(options.FeaturizationImageSize), options.FeaturizationImageSize, "FeaturizationImageSize must be at least 8 pixels (or null for ImageSize).");
         if (options.GeoClusters < 1 && options.Variant.UsesGeo()) throw new ArgumentOutOfRangeException(nameof(options.GeoClusters), options.GeoClusters, "Need at least one geo cluster.");
         if (options.KnnNeighbors < 1) throw new ArgumentOutOfRangeException(nameof(options.KnnNeighbors), options.KnnNeighbors, "KnnNeighbors must be at least 1.");
+        CpuThreads.Validate(options.Threads, nameof(options.Threads));
         if (options.FeaturizationBatchSize < 1) throw new ArgumentOutOfRangeException(nameof(options.FeaturizationBatchSize), options.FeaturizationBatchSize, "FeaturizationBatchSize must be at least 1.");
         if (string.IsNullOrWhiteSpace(options.OutputColumnName)) throw new ArgumentException("OutputColumnName is empty.", nameof(options.OutputColumnName));
         try { ResNetOptions.ValidatePooledLayers(options.PooledLayers); }

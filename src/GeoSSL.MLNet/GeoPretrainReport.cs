@@ -28,10 +28,6 @@ public sealed class GeoPretrainReport
     /// <summary>Writes <see cref="EncoderOnnx"/> to a file (atomically).</summary>
     public void SaveEncoderAsOnnx(string path)
     {
-        var full = Path.GetFullPath(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        var temp = full + ".tmp";
-        File.WriteAllBytes(temp, onnx);
-        File.Move(temp, full, overwrite: true);
+        GeoSSL.Data.Files.AtomicFile.WriteAllBytes(path, onnx);
     }
 }

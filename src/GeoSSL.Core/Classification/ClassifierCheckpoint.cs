@@ -1,6 +1,8 @@
 using System.Text;
 using System.Text.Json;
+using GeoSSL.Core.Checkpoints;
 using GeoSSL.Core.Networks;
+using GeoSSL.Data.Files;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -18,12 +20,14 @@ public sealed record ClassifierInfo(ResNetOptions Encoder, int NumClasses, float
 /// <summary>
 /// A single-file checkpoint of a trained <see cref="ResNetClassifier"/>: a JSON header (<see cref="ClassifierInfo"/>) and
 /// the TorchSharp state dict, whose keys are torchvision's resnet keys (conv1.weight, ..., fc.weight, fc.bias).
-/// Written to a temporary file and renamed.
+/// Written through <see cref="AtomicFile"/>, followed by a SHA-256 of the content (format 2) that is checked, with the
+/// weights' finiteness, before the model is trusted.
 /// </summary>
 public static class ClassifierCheckpoint
 {
     private const string Magic = "GEOSSLCL";
-    private const int FormatVersion = 1;
+    private const int FormatVersion = 2; // 2 added the checksum trailer; 1 is still read
+    private const string Kind = "Classifier checkpoint";
 
     public static void Save(string path, ResNetClassifier model, ClassifierInfo info)
     {
@@ -31,25 +35,17 @@ public static class ClassifierCheckpoint
         ArgumentNullException.ThrowIfNull(info);
         if (info.Encoder != model.EncoderOptions || info.NumClasses != model.NumClasses)
             throw new ArgumentException("The info does not describe this model (encoder or number of classes differ).", nameof(info));
-        var full = Path.GetFullPath(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        var temp = full + $".{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";
-        try
+        AtomicFile.Write(path, stream =>
         {
-            using (var w = new BinaryWriter(File.Create(temp), Encoding.UTF8, leaveOpen: false))
+            using (var w = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true))
             {
                 w.Write(Magic);
                 w.Write(FormatVersion);
                 w.Write(JsonSerializer.Serialize(info));
                 model.save(w);
             }
-            File.Move(temp, full, overwrite: true);
-        }
-        catch
-        {
-            if (File.Exists(temp)) File.Delete(temp);
-            throw;
-        }
+            ChecksumTrailer.Append(stream);
+        });
     }
 
     /// <summary>Reads only the header.</summary>
@@ -62,12 +58,19 @@ public static class ClassifierCheckpoint
     /// <summary>Builds the model described by the checkpoint on <paramref name="device"/> (CPU when null), loads its weights and puts it in eval mode.</summary>
     public static (ResNetClassifier Model, ClassifierInfo Info) Load(string path, Device? device = null)
     {
-        using var r = Open(path);
+        var (r, version) = OpenVersioned(path);
+        using var _ = r;
+        if (version >= 2) ChecksumTrailer.Verify(path, Kind);
         var info = ReadHeader(r, path);
         var model = new ResNetClassifier(info.Encoder, info.NumClasses);
         try
         {
-            model.load(r, strict: true);
+            try { model.load(r, strict: true); }
+            catch (Exception e) when (e is not InvalidDataException)
+            {
+                throw new InvalidDataException($"{Kind} '{path}' is truncated or corrupt, or does not fit its own header ({e.GetType().Name}: {e.Message}).", e);
+            }
+            FiniteWeights.Require(model, $"{Kind} '{path}'");
             model.to(device ?? CPU);
             model.eval();
             return (model, info);
@@ -79,10 +82,18 @@ public static class ClassifierCheckpoint
         }
     }
 
-    private static ClassifierInfo ReadHeader(BinaryReader r, string path) =>
-        JsonSerializer.Deserialize<ClassifierInfo>(r.ReadString()) ?? throw new InvalidDataException($"'{path}' has an empty header.");
+    private static ClassifierInfo ReadHeader(BinaryReader r, string path)
+    {
+        try { return JsonSerializer.Deserialize<ClassifierInfo>(r.ReadString()) ?? throw new InvalidDataException($"{Kind} '{path}' has an empty header."); }
+        catch (Exception e) when (e is EndOfStreamException or IOException or JsonException)
+        {
+            throw new InvalidDataException($"{Kind} '{path}' is truncated or corrupt: its header cannot be read ({e.Message}).", e);
+        }
+    }
 
-    private static BinaryReader Open(string path)
+    private static BinaryReader Open(string path) => OpenVersioned(path).Reader;
+
+    private static (BinaryReader Reader, int Version) OpenVersioned(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"Classifier checkpoint '{path}' does not exist.", path);
         var r = new BinaryReader(File.OpenRead(path), Encoding.UTF8);
@@ -90,8 +101,8 @@ public static class ClassifierCheckpoint
         {
             if (r.ReadString() != Magic) throw new InvalidDataException($"'{path}' is not a GeoSSL classifier checkpoint.");
             int version = r.ReadInt32();
-            if (version != FormatVersion) throw new InvalidDataException($"Classifier checkpoint '{path}' has format {version}; this library reads {FormatVersion}.");
-            return r;
+            if (version < 1 || version > FormatVersion) throw new InvalidDataException($"{Kind} '{path}' has format {version}; this library reads 1-{FormatVersion}.");
+            return (r, version);
         }
         catch (Exception e) when (e is EndOfStreamException or IOException)
         {

@@ -45,6 +45,8 @@ public sealed record FineTuneResult(IReadOnlyList<FineTuneEpoch> Epochs, IReadOn
 /// <summary>Per-run hooks of <see cref="FineTuner.Train"/>.</summary>
 public sealed record FineTuneRunOptions
 {
+    /// <summary>CPU threads of libtorch (process-wide, see <see cref="Devices.CpuThreads"/>); null leaves the current count (every core by default).</summary>
+    public int? Threads { get; init; }
     public IProgress<FineTuneProgress>? Progress { get; init; }
     /// <summary>Receives one line per epoch (and the start and end of the run).</summary>
     public Action<string>? Log { get; init; }

@@ -69,6 +69,7 @@ public sealed class FineTuner : IDisposable
     {
         ArgumentNullException.ThrowIfNull(train);
         run ??= new FineTuneRunOptions();
+        CpuThreads.Apply(run.Threads);
         CheckSource(train, nameof(train));
         if (validation is not null) CheckSource(validation, nameof(validation));
         if (config.EarlyStopping && validation is null)

@@ -1,3 +1,4 @@
+using GeoSSL.Data.Files;
 using System.Globalization;
 using System.Text.Json;
 using GeoSSL.Core.Classification;
@@ -45,25 +46,12 @@ public static class OnnxClassifierExporter
 
     public static byte[] Export(ResNetClassifier classifier, OnnxClassifierExportOptions options) => BuildModel(classifier, options).ToByteArray();
 
-    /// <summary>Writes the ONNX model to <paramref name="path"/> atomically (temporary file in the same folder, then rename).</summary>
+    /// <summary>Writes the ONNX model to <paramref name="path"/> atomically (see <see cref="AtomicFile"/>).</summary>
     public static void Save(ResNetClassifier classifier, OnnxClassifierExportOptions options, string path)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         byte[] bytes = Export(classifier, options);
-        string full = Path.GetFullPath(path);
-        string directory = Path.GetDirectoryName(full) ?? Directory.GetCurrentDirectory();
-        Directory.CreateDirectory(directory);
-        string temp = Path.Combine(directory, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            File.WriteAllBytes(temp, bytes);
-            File.Move(temp, full, overwrite: true);
-        }
-        catch
-        {
-            try { File.Delete(temp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-            throw;
-        }
+        AtomicFile.WriteAllBytes(path, bytes);
     }
 
     public static ModelProto BuildModel(ResNetClassifier classifier, OnnxClassifierExportOptions options)

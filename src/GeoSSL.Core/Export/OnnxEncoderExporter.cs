@@ -1,3 +1,4 @@
+using GeoSSL.Data.Files;
 using System.Globalization;
 using GeoSSL.Core.Networks;
 using Google.Protobuf;
@@ -40,29 +41,12 @@ public static class OnnxEncoderExporter
     /// <summary>Serialises the encoder (and optional head) to ONNX model bytes.</summary>
     public static byte[] Export(ResNetEncoder encoder, OnnxExportOptions options) => BuildModel(encoder, options).ToByteArray();
 
-    /// <summary>Writes the ONNX model to <paramref name="path"/> atomically (temporary file in the same folder, then rename).</summary>
+    /// <summary>Writes the ONNX model to <paramref name="path"/> atomically (see <see cref="AtomicFile"/>).</summary>
     public static void Save(ResNetEncoder encoder, OnnxExportOptions options, string path)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         byte[] bytes = Export(encoder, options);
-        string full = Path.GetFullPath(path);
-        string directory = Path.GetDirectoryName(full) ?? Directory.GetCurrentDirectory();
-        Directory.CreateDirectory(directory);
-        string temp = Path.Combine(directory, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
-            {
-                stream.Write(bytes);
-                stream.Flush(flushToDisk: true);
-            }
-            File.Move(temp, full, overwrite: true);
-        }
-        catch
-        {
-            try { File.Delete(temp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-            throw;
-        }
+        AtomicFile.WriteAllBytes(path, bytes);
     }
 
     /// <summary>Builds the ONNX model in memory.</summary>

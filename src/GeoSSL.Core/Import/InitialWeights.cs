@@ -1,3 +1,4 @@
+using GeoSSL.Core.Checkpoints;
 using GeoSSL.Core.Contrastive;
 using GeoSSL.Core.Networks;
 using GeoSSL.Core.Training;
@@ -18,11 +19,31 @@ public static class InitialWeights
         : Checkpoint.IsCheckpoint(path) ? Checkpoint.ReadConfig(path).Model.Encoder
         : TorchStateDictImporter.ReadLayout(Checked(path));
 
-    /// <summary>Copies the file's weights into <paramref name="encoder"/>; returns the parameter names filled.</summary>
-    public static IReadOnlyList<string> LoadInto(ResNetEncoder encoder, string path, bool reverseInputChannels = false) =>
-        IsOnnx(path) ? OnnxResNetImporter.LoadInto(encoder, path, reverseInputChannels)
-        : Checkpoint.IsCheckpoint(path) ? LoadCheckpointInto(encoder, path, reverseInputChannels)
-        : TorchStateDictImporter.LoadInto(encoder, Checked(path), reverseInputChannels);
+    /// <summary>Copies the file's weights into <paramref name="encoder"/> and checks them finite; returns the parameter names filled.</summary>
+    public static IReadOnlyList<string> LoadInto(ResNetEncoder encoder, string path, bool reverseInputChannels = false)
+    {
+        var filled = IsOnnx(path) ? OnnxResNetImporter.LoadInto(encoder, path, reverseInputChannels)
+            : Checkpoint.IsCheckpoint(path) ? LoadCheckpointInto(encoder, path, reverseInputChannels)
+            : TorchStateDictImporter.LoadInto(encoder, Checked(path), reverseInputChannels);
+        FiniteWeights.Require(encoder, $"Initial weights '{path}'");
+        return filled;
+    }
+
+    /// <summary>A new CPU encoder of the file's layout holding its weights (checked): read a file once, before any data.</summary>
+    public static ResNetEncoder Load(string path, bool reverseInputChannels = false)
+    {
+        var encoder = new ResNetEncoder(ReadLayout(path));
+        try
+        {
+            LoadInto(encoder, path, reverseInputChannels);
+            return encoder;
+        }
+        catch
+        {
+            encoder.Dispose();
+            throw;
+        }
+    }
 
     private static IReadOnlyList<string> LoadCheckpointInto(ResNetEncoder encoder, string path, bool reverseInputChannels)
     {

@@ -1,5 +1,7 @@
 using System.Text;
+using GeoSSL.Core.Checkpoints;
 using GeoSSL.Core.Contrastive;
+using GeoSSL.Data.Files;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -7,22 +9,21 @@ namespace GeoSSL.Core.Training;
 
 /// <summary>
 /// A single-file checkpoint: configuration, loop state, model (both encoders, heads, queue, BatchNorm
-/// statistics) and optimiser state. Written to a temporary file and renamed, so a crash never leaves half a file.
+/// statistics) and optimiser state, then a SHA-256 of all of it. Written through <see cref="AtomicFile"/> (temporary file,
+/// fsync, rename), so a crash never leaves half a file; read back only after its checksum and then its weights
+/// (all finite) check out, and every failure names the file.
 /// </summary>
 public static class Checkpoint
 {
     private const string Magic = "GEOSSLCK";
-    private const int FormatVersion = 2; // 2 added the monitor figures of each epoch; 1 is still read
+    private const int FormatVersion = 3; // 3 added the checksum trailer; 2 the monitor figures of each epoch; 1 and 2 are still read
+    private const string Kind = "Checkpoint";
 
     public static void Save(string path, PretrainConfig config, TrainingState state, GeoMoco model, OptimizerHelper? optimizer)
     {
-        var full = Path.GetFullPath(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        var temp = full + $".{Environment.ProcessId}.tmp";
-        try
+        AtomicFile.Write(path, stream =>
         {
-            using (var stream = File.Create(temp))
-            using (var w = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: false))
+            using (var w = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true))
             {
                 w.Write(Magic);
                 w.Write(FormatVersion);
@@ -48,13 +49,38 @@ public static class Checkpoint
                 w.Write(optimizer is not null);
                 optimizer?.save_state_dict(w);
             }
-            File.Move(temp, full, overwrite: true);
-        }
-        catch
+            ChecksumTrailer.Append(stream);
+        });
+    }
+
+    /// <summary>
+    /// Checks the whole file without building a model: a checkpoint, a readable format, a configuration, and (format 3)
+    /// a checksum matching the content. Cheap next to training; run it before decoding any data.
+    /// </summary>
+    public static PretrainConfig Verify(string path)
+    {
+        var (r, version) = OpenVersioned(path);
+        using (r)
         {
-            if (File.Exists(temp)) File.Delete(temp);
-            throw;
+            var config = ReadConfig(r, path);
+            if (version >= 3) ChecksumTrailer.Verify(path, Kind);
+            return config;
         }
+    }
+
+    /// <summary>
+    /// Throws <see cref="ArgumentException"/> naming every setting in which the checkpoint's configuration differs from
+    /// <paramref name="current"/> (ignoring <see cref="PretrainConfig.Epochs"/>, which a resume may extend).
+    /// </summary>
+    public static void RequireSameSettings(string path, PretrainConfig saved, PretrainConfig current)
+    {
+        var differences = SettingsDiff.Between(ConfigJson.Serialize(saved with { Epochs = current.Epochs }), ConfigJson.Serialize(current));
+        if (differences.Count == 0) return;
+        bool geo = differences.Any(d => d.StartsWith("Model.GeoClasses", StringComparison.Ordinal));
+        throw new ArgumentException(
+            $"Checkpoint '{path}' was written with other settings than this run, so it cannot be resumed (only Epochs may differ). " +
+            $"{differences.Count} setting(s) differ: {string.Join("; ", differences)}." +
+            (geo ? " The number of geo clusters follows the input rows: did the data change?" : ""));
     }
 
     /// <summary>True when <paramref name="path"/> starts like a checkpoint written by <see cref="Save"/> (any format version).</summary>
@@ -73,7 +99,16 @@ public static class Checkpoint
     public static PretrainConfig ReadConfig(string path)
     {
         using var r = Open(path);
-        return ConfigJson.Deserialize(r.ReadString());
+        return ReadConfig(r, path);
+    }
+
+    private static PretrainConfig ReadConfig(BinaryReader r, string path)
+    {
+        try { return ConfigJson.Deserialize(r.ReadString()); }
+        catch (Exception e) when (e is EndOfStreamException or IOException or System.Text.Json.JsonException or InvalidDataException)
+        {
+            throw new InvalidDataException($"{Kind} '{path}' is truncated or corrupt: its configuration cannot be read ({e.Message}).", e);
+        }
     }
 
     /// <summary>Loads state and weights into an already-built model (and optimiser, if given and present).</summary>
@@ -81,25 +116,35 @@ public static class Checkpoint
     {
         var (r, version) = OpenVersioned(path);
         using var _ = r;
-        r.ReadString(); // configuration, read by ReadConfig
-        var state = new TrainingState
+        if (version >= 3) ChecksumTrailer.Verify(path, Kind);
+        TrainingState state;
+        try
         {
-            Epoch = r.ReadInt32(), StepInEpoch = r.ReadInt64(), GlobalStep = r.ReadInt64(),
-            EpochLossSum = r.ReadDouble(), EpochContrastiveSum = r.ReadDouble(), EpochGeoSum = r.ReadDouble(), EpochSeconds = r.ReadDouble(),
-        };
-        model.QueuePointer = r.ReadInt64();
-        int epochs = r.ReadInt32();
-        for (int i = 0; i < epochs; i++)
-        {
-            var e = new EpochSummary(r.ReadInt32(), r.ReadDouble(), r.ReadDouble(), r.ReadDouble(), r.ReadDouble(), r.ReadDouble(), r.ReadDouble());
-            if (version >= 2) e = e with { KnnAccuracy = NullIfNaN(r.ReadDouble()), EmbeddingStd = NullIfNaN(r.ReadDouble()) };
-            state.Epochs.Add(e);
+            r.ReadString(); // configuration, read by ReadConfig
+            state = new TrainingState
+            {
+                Epoch = r.ReadInt32(), StepInEpoch = r.ReadInt64(), GlobalStep = r.ReadInt64(),
+                EpochLossSum = r.ReadDouble(), EpochContrastiveSum = r.ReadDouble(), EpochGeoSum = r.ReadDouble(), EpochSeconds = r.ReadDouble(),
+            };
+            model.QueuePointer = r.ReadInt64();
+            int epochs = r.ReadInt32();
+            for (int i = 0; i < epochs; i++)
+            {
+                var e = new EpochSummary(r.ReadInt32(), r.ReadDouble(), r.ReadDouble(), r.ReadDouble(), r.ReadDouble(), r.ReadDouble(), r.ReadDouble());
+                if (version >= 2) e = e with { KnnAccuracy = NullIfNaN(r.ReadDouble()), EmbeddingStd = NullIfNaN(r.ReadDouble()) };
+                state.Epochs.Add(e);
+            }
+            int steps = r.ReadInt32();
+            for (int i = 0; i < steps; i++) state.StepLosses.Add(r.ReadSingle());
+            model.load(r, strict: true);
+            bool hasOptimizer = r.ReadBoolean();
+            if (hasOptimizer && optimizer is not null) optimizer.load_state_dict(r);
         }
-        int steps = r.ReadInt32();
-        for (int i = 0; i < steps; i++) state.StepLosses.Add(r.ReadSingle());
-        model.load(r, strict: true);
-        bool hasOptimizer = r.ReadBoolean();
-        if (hasOptimizer && optimizer is not null) optimizer.load_state_dict(r);
+        catch (Exception e) when (e is not InvalidDataException)
+        {
+            throw new InvalidDataException($"{Kind} '{path}' is truncated or corrupt, or does not fit its own configuration ({e.GetType().Name}: {e.Message}).", e);
+        }
+        FiniteWeights.Require(model, $"{Kind} '{path}'");
         return state;
     }
 
@@ -121,7 +166,7 @@ public static class Checkpoint
         catch (Exception e) when (e is EndOfStreamException or IOException)
         {
             r.Dispose();
-            throw new InvalidDataException($"'{path}' is not a GeoSSL checkpoint.", e);
+            throw new InvalidDataException($"'{path}' is not a GeoSSL checkpoint (it is empty or ends before its header).", e);
         }
         catch { r.Dispose(); throw; }
     }

@@ -5,6 +5,8 @@ public sealed record PretrainRunOptions
 {
     /// <summary>"auto", "cpu", "cuda" or "cuda:N".</summary>
     public string Device { get; init; } = "auto";
+    /// <summary>CPU threads of libtorch (process-wide, see <see cref="Devices.CpuThreads"/>); null leaves the current count (every core by default).</summary>
+    public int? Threads { get; init; }
 
     /// <summary>Checkpoint file written during training; null writes none.</summary>
     public string? CheckpointPath { get; init; }

@@ -64,6 +64,7 @@ public sealed class Pretrainer : IDisposable
     {
         run ??= new PretrainRunOptions();
         ValidateSource(source);
+        CpuThreads.Apply(run.Threads);
         var state = run.ResumeFrom is null ? new TrainingState() : ResumeState(run.ResumeFrom);
         long stepsPerEpoch = source.Count / config.BatchSize;
         int b = config.BatchSize, pixels = source.Channels * source.Height * source.Width;
@@ -164,9 +165,7 @@ public sealed class Pretrainer : IDisposable
 
     private TrainingState ResumeState(string path)
     {
-        var saved = Checkpoint.ReadConfig(path);
-        if (ConfigJson.Serialize(saved with { Epochs = config.Epochs }) != ConfigJson.Serialize(config))
-            throw new ArgumentException($"Checkpoint '{path}' was written with a different configuration than this run (only Epochs may differ).");
+        Checkpoint.RequireSameSettings(path, Checkpoint.Verify(path), config);
         return Checkpoint.Load(path, model, optimizer);
     }
 

@@ -41,10 +41,6 @@ public sealed class GeoImageClassifierReport
     /// <summary>Writes <see cref="ClassifierOnnx"/> to a file (atomically).</summary>
     public void SaveClassifierAsOnnx(string path)
     {
-        var full = Path.GetFullPath(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        var temp = full + $".{Guid.NewGuid():N}.tmp";
-        File.WriteAllBytes(temp, onnx);
-        File.Move(temp, full, overwrite: true);
+        GeoSSL.Data.Files.AtomicFile.WriteAllBytes(path, onnx);
     }
 }

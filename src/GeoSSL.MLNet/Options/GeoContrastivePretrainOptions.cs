@@ -108,6 +108,18 @@ public sealed class GeoContrastivePretrainOptions
     public string? ResumeFromCheckpoint { get; set; }
     /// <summary>Also write the trained encoder as ONNX here (input: RGB 0..255 planar [N,3,S,S]; normalisation inside).</summary>
     public string? OnnxExportPath { get; set; }
+    /// <summary>
+    /// Replace an existing <see cref="CheckpointPath"/> or <see cref="OnnxExportPath"/> from an earlier run (false: Fit refuses
+    /// before reading any data, so an earlier run is never lost silently). Resuming from <see cref="CheckpointPath"/> itself
+    /// continues that run and may always rewrite its files.
+    /// </summary>
+    public bool OverwriteExistingOutputs { get; set; }
+    /// <summary>
+    /// CPU threads for training and featurizing (TorchSharp intra-op and ONNX Runtime); null uses every core. Set it
+    /// when several jobs share a machine: each job's threads otherwise compete for all cores. Applies to the whole
+    /// process (libtorch has one thread pool).
+    /// </summary>
+    public int? Threads { get; set; }
     /// <summary>Featurizer output: false = pooled backbone features (for linear probes), true = the 128-d projection.</summary>
     public bool OutputProjection { get; set; }
     /// <summary>

@@ -1,0 +1,77 @@
+using GeoSSL.Data.Records;
+using GeoSSL.Tests.MLNet;
+using Microsoft.ML;
+
+namespace GeoSSL.Tests.Reliability;
+
+/// <summary>Through the ML.NET estimator: an earlier run's files are never replaced silently, and file problems stop Fit before any image is decoded.</summary>
+[TestClass]
+public sealed class RunFilesTests
+{
+    private readonly MLContext ml = new(seed: 1);
+
+    /// <summary>Rows whose images do not exist: decoding them would fail with a GeoDataException, so any other error proves it came first.</summary>
+    private IDataView RowsThatCannotBeDecoded() => ml.Data.LoadFromEnumerable(TileRows.Load(64).Select(r => { r.ImagePath = "/nonexistent/" + Path.GetFileName(r.ImagePath); return r; }));
+
+    [TestMethod]
+    public void SecondRunIntoTheSameFiles_IsRefusedBeforeDecoding_UnlessResumingOrOverwriting()
+    {
+        var folder = TestData.TempFolder("run-files");
+        var options = TileRows.TinyOptions(folder, epochs: 1);
+        using (ml.Transforms.GeoContrastivePretrain(options).Fit(ml.Data.LoadFromEnumerable(TileRows.Load(64)))) { }
+        var checkpoint = options.CheckpointPath!;
+        var before = File.ReadAllBytes(checkpoint);
+
+        var e = Assert.Throws<IOException>(() => ml.Transforms.GeoContrastivePretrain(TileRows.TinyOptions(folder, epochs: 1)).Fit(RowsThatCannotBeDecoded()));
+        StringAssert.Contains(e.Message, "CheckpointPath");
+        StringAssert.Contains(e.Message, checkpoint);
+        StringAssert.Contains(e.Message, "OverwriteExistingOutputs");
+        CollectionAssert.AreEqual(before, File.ReadAllBytes(checkpoint), "the earlier run's checkpoint changed");
+
+        // Only the ONNX file left over: still an earlier run's output.
+        File.Delete(checkpoint);
+        StringAssert.Contains(Assert.Throws<IOException>(() => ml.Transforms.GeoContrastivePretrain(TileRows.TinyOptions(folder, epochs: 1)).Fit(RowsThatCannotBeDecoded())).Message, "OnnxExportPath");
+        File.WriteAllBytes(checkpoint, before);
+
+        // Continuing the same run (resume from its checkpoint, one more epoch) may rewrite its files.
+        var resume = TileRows.TinyOptions(folder, epochs: 2);
+        resume.ResumeFromCheckpoint = checkpoint;
+        var estimator = ml.Transforms.GeoContrastivePretrain(resume);
+        using (estimator.Fit(ml.Data.LoadFromEnumerable(TileRows.Load(64)))) { }
+        Assert.HasCount(2, estimator.LastReport!.Epochs);
+
+        var overwrite = TileRows.TinyOptions(folder, epochs: 1);
+        overwrite.OverwriteExistingOutputs = true;
+        using (ml.Transforms.GeoContrastivePretrain(overwrite).Fit(ml.Data.LoadFromEnumerable(TileRows.Load(64)))) { }
+        Assert.AreEqual(1, GeoSSL.Core.Training.Checkpoint.Verify(checkpoint).Epochs);
+    }
+
+    [TestMethod]
+    public void CorruptResumeCheckpoint_IsFoundBeforeDecoding()
+    {
+        var folder = TestData.TempFolder("run-corrupt-resume");
+        var bad = Path.Combine(folder, "half.ckpt");
+        var good = TileRows.TinyOptions(TestData.TempFolder("run-good"), epochs: 1);
+        using (ml.Transforms.GeoContrastivePretrain(good).Fit(ml.Data.LoadFromEnumerable(TileRows.Load(64)))) { }
+        var bytes = File.ReadAllBytes(good.CheckpointPath!);
+        File.WriteAllBytes(bad, bytes[..(bytes.Length * 3 / 4)]);
+
+        var options = TileRows.TinyOptions(null, epochs: 1);
+        options.ResumeFromCheckpoint = bad;
+        var e = Assert.Throws<InvalidDataException>(() => ml.Transforms.GeoContrastivePretrain(options).Fit(RowsThatCannotBeDecoded()));
+        StringAssert.Contains(e.Message, bad);
+    }
+
+    [TestMethod]
+    public void ResumeWithOtherOptions_NamesTheSettingsBeforeDecoding()
+    {
+        var good = TileRows.TinyOptions(TestData.TempFolder("run-mismatch"), epochs: 1);
+        using (ml.Transforms.GeoContrastivePretrain(good).Fit(ml.Data.LoadFromEnumerable(TileRows.Load(64)))) { }
+        var options = TileRows.TinyOptions(null, epochs: 2);
+        options.ResumeFromCheckpoint = good.CheckpointPath;
+        options.Temperature = 0.1;
+        // The settings are compared once the rows are read (the geo cluster count depends on them) but before decoding.
+        var e = Assert.Throws<ArgumentException>(() => ml.Transforms.GeoContrastivePretrain(options).Fit(RowsThatCannotBeDecoded()));
+        StringAssert.Contains(e.Message, "Model.Temperature: 0.2 in the checkpoint, 0.1 in this run");
+    }
+}

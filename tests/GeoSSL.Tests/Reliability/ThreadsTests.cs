@@ -1,0 +1,60 @@
+using GeoSSL.Core.Devices;
+using GeoSSL.Core.Training;
+using GeoSSL.Tests.MLNet;
+using Microsoft.ML;
+using TorchSharp;
+
+namespace GeoSSL.Tests.Reliability;
+
+[TestClass]
+public sealed class ThreadsTests
+{
+    private sealed class SyncProgress(Action<PretrainProgress> onReport) : IProgress<PretrainProgress>
+    {
+        public void Report(PretrainProgress value) => onReport(value);
+    }
+
+    [TestMethod]
+    public void ThreadsOption_CapsLibtorchWhileTraining()
+    {
+        var ml = new MLContext(seed: 1);
+        int before = torch.get_num_threads();
+        var seen = new List<int>();
+        var options = TileRows.TinyOptions(null, epochs: 1);
+        options.Threads = 1;
+        options.Progress = new SyncProgress(_ => seen.Add(torch.get_num_threads()));
+        try
+        {
+            using (ml.Transforms.GeoContrastivePretrain(options).Fit(ml.Data.LoadFromEnumerable(TileRows.Load(64)))) { }
+            Assert.IsNotEmpty(seen);
+            Assert.IsTrue(seen.All(n => n == 1), "libtorch threads during training: " + string.Join(", ", seen));
+        }
+        finally { torch.set_num_threads(before); }
+    }
+
+    [TestMethod]
+    public void ThreadsOption_RejectsZero_NamingTheOption()
+    {
+        var options = TileRows.TinyOptions(null, epochs: 1);
+        options.Threads = 0;
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => new MLContext().Transforms.GeoContrastivePretrain(options).Fit(new MLContext().Data.LoadFromEnumerable(TileRows.Load(64))));
+        Assert.AreEqual("Threads", e.ParamName);
+    }
+
+    [TestMethod]
+    public void OpenMpWorkers_WaitPassively_ByDefault()
+    {
+        // The library asks libgomp for passive waiting before libtorch loads, unless the environment chose a policy.
+        if (Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") is { } chosen)
+            Assert.AreEqual(chosen.Equals("passive", StringComparison.OrdinalIgnoreCase), CpuThreads.PassiveWaiting);
+        else
+        {
+            Assert.IsTrue(CpuThreads.PassiveWaiting, "OMP_WAIT_POLICY was not set to PASSIVE for libgomp");
+            // What libgomp reads: the C library's environment, not .NET's copy of it.
+            Assert.AreEqual("PASSIVE", System.Runtime.InteropServices.Marshal.PtrToStringUTF8(GetEnv("OMP_WAIT_POLICY")));
+        }
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "getenv")]
+    private static extern IntPtr GetEnv([System.Runtime.InteropServices.MarshalAs(System.Runtime.InteropServices.UnmanagedType.LPUTF8Str)] string name);
+}
