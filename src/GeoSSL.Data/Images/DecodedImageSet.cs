@@ -21,7 +21,7 @@ public sealed class DecodedImageSet
 
     /// <param name="load">Fills the span for image i (throws a GeoDataException naming the file on failure).</param>
     /// <param name="skipped">
-    /// Null: the first failure (lowest index) stops the decode. Otherwise images whose load throws a
+    /// Null: every image is tried, then the unreadable one with the lowest index is thrown. Otherwise images whose load throws a
     /// <see cref="Records.GeoDataException"/> are left out of the set and listed here, lowest index first; the set
     /// then holds the other images in their order. Other exceptions always stop the decode.
     /// </param>
@@ -30,14 +30,16 @@ public sealed class DecodedImageSet
     {
         int size = ImageDecoder.Channels * height * width;
         var buffer = new byte[(long)count * size];
-        var failed = new Records.GeoDataException?[skipped is null ? 0 : count];
+        // Unreadable images are collected rather than thrown at once, so that the error reported (or the skip list) does not
+        // depend on which thread met which file first: Parallel.For stops handing out images after the first exception.
+        var failed = new Records.GeoDataException?[count];
         int done = 0;
         try
         {
             Parallel.For(0, count, i =>
             {
                 try { load(i, buffer.AsMemory(i * size, size)); }
-                catch (Records.GeoDataException e) when (skipped is not null) { failed[i] = e; }
+                catch (Records.GeoDataException e) { failed[i] = e; }
                 int n = Interlocked.Increment(ref done);
                 if (progress is not null && (n % 500 == 0 || n == count)) progress.Report(n);
             });
@@ -48,7 +50,8 @@ public sealed class DecodedImageSet
             var first = e.Flatten().InnerExceptions.OrderBy(x => (x as Records.GeoDataException)?.Row ?? long.MaxValue).First();
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(first).Throw();
         }
-        if (skipped is null || failed.All(f => f is null)) return new DecodedImageSet(buffer, count, height, width);
+        if (failed.All(f => f is null)) return new DecodedImageSet(buffer, count, height, width);
+        if (skipped is null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(failed.First(f => f is not null)!).Throw();
         // Move the readable images down over the gaps, in order.
         int kept = 0;
         for (int i = 0; i < count; i++)
@@ -60,7 +63,7 @@ public sealed class DecodedImageSet
         return new DecodedImageSet(buffer, kept, height, width);
     }
 
-    /// <param name="skipped">See <see cref="Decode"/>: null stops at the first unreadable file, otherwise unreadable files are left out and listed.</param>
+    /// <param name="skipped">See <see cref="Decode"/>: null throws for the first unreadable file, otherwise unreadable files are left out and listed.</param>
     public static DecodedImageSet FromFiles(IReadOnlyList<string> paths, int height, int width, IReadOnlyList<long>? rows = null, IProgress<int>? progress = null,
         List<SkippedImage>? skipped = null) =>
         Decode(paths.Count, height, width, (i, mem) => ImageDecoder.DecodeRgbPlanar(paths[i], height, width, mem.Span, rows?[i]), progress, skipped);
