@@ -48,7 +48,7 @@ public sealed class GeoContrastivePretrainEstimator : IEstimator<GeoImageFeaturi
     public GeoImageFeaturizer Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        var config = BuildConfig(geoClusters: 1); // validates the options before any work
+        BuildConfig(geoClusters: 1); // validates the options before any work
         GeoRecordReader.ValidateSchema(input.Schema, options);
         // Files first, data second: a bad checkpoint or an earlier run's outputs stop the run before any image is decoded.
         RunOutputs.RequireFree([(nameof(options.CheckpointPath), options.CheckpointPath), (nameof(options.OnnxExportPath), options.OnnxExportPath)],
@@ -59,24 +59,47 @@ public sealed class GeoContrastivePretrainEstimator : IEstimator<GeoImageFeaturi
         int size = options.ImageSize;
         var (records, images) = GeoRecordReader.Read(input, options, size);
         RecordValidator.Validate(records, options.LatitudeColumnName, options.LongitudeColumnName, options.LocationColumnName, options.ImageColumnName);
-        if (records.Count < options.BatchSize)
-            throw new GeoDataException($"The input has {records.Count} rows, fewer than one batch of {options.BatchSize}: add rows or lower BatchSize.");
+        RequireOneBatch(records.Count, skipped: 0);
         using var initial = options.InitialWeightsPath is not null && options.ResumeFromCheckpoint is null
             ? InitialWeights.Load(options.InitialWeightsPath, options.InitialWeightsReverseChannels) : null;
-        log.Info($"Decoding {records.Count} images at {size}x{size}.");
-        images ??= DecodedImageSet.FromFiles(records.Select(r => r.ImagePath).ToList(), size, size, records.Select(r => r.Row).ToList());
+        // Settings are compared before decoding; the geo cluster count they include depends only on the rows.
+        var plan = Plan(records);
+        if (resumed is not null) Checkpoint.RequireSameSettings(options.ResumeFromCheckpoint!, resumed, plan.Config);
 
-        var pairs = new TemporalPairSampler(records, options.Variant.UsesTemporalPositives(), options.AllowSameImagePositive);
-        int[] labels = new int[records.Count];
-        int clusters = 0;
+        log.Info($"Decoding {records.Count} images at {size}x{size}.");
+        var skipped = new List<SkippedImage>();
+        var warnings = new List<string>();
+        images ??= DecodedImageSet.FromFiles(records.Select(r => r.ImagePath).ToList(), size, size, records.Select(r => r.Row).ToList(),
+            skipped: options.BadImagePolicy == BadImagePolicy.Skip ? skipped : null);
+        if (skipped.Count > 0)
+        {
+            var left = skipped.Select(s => s.Index).ToHashSet();
+            records = records.Where((_, i) => !left.Contains(i)).ToList();
+            Warn(log, warnings, $"Skipped {skipped.Count} unreadable image{(skipped.Count == 1 ? "" : "s")} (BadImagePolicy.Skip): " +
+                string.Join("; ", skipped.Take(5).Select(s => s.Reason)) + (skipped.Count > 5 ? $"; and {skipped.Count - 5} more (see GeoPretrainReport.SkippedImages)." : ""));
+            RequireOneBatch(records.Count, skipped.Count);
+            plan = Plan(records); // the skipped rows are gone from the pairs and the clusters
+            if (resumed is not null) Checkpoint.RequireSameSettings(options.ResumeFromCheckpoint!, resumed, plan.Config);
+        }
+        var (pairs, labels, clusters, config) = plan;
         if (options.Variant.UsesGeo())
         {
-            (labels, clusters) = GeoClusterer.Cluster(records.Select(r => (r.Latitude, r.Longitude)).ToList(), options.GeoClusters, options.Seed);
             log.Info($"Geo pretext: {clusters} k-means clusters of {pairs.LocationCount} locations on the unit sphere.");
+            // One cluster makes the geo loss identically 0. With a contrastive loss the run is still the method it would be
+            // without the geo pretext (nothing is trained wrongly), so it warns rather than stops, which would refuse the
+            // default variant on a single-site archive; the report carries the warning for whoever reads results, not logs.
+            // GeoOnly has nothing else to learn from: every step would be a zero loss, so that stops.
+            if (clusters < 2)
+            {
+                string why = options.GeoClusters < 2 ? $"GeoClusters is {options.GeoClusters}"
+                    : $"the input's {pairs.LocationCount} location{(pairs.LocationCount == 1 ? "" : "s")} share one coordinate";
+                if (!options.Variant.UsesContrastive())
+                    throw new GeoDataException($"The geo pretext has a single cluster ({why}), so the {options.Variant} loss is 0 at every step and nothing " +
+                        "would be learned. Use images of several places, or a variant with a contrastive loss.");
+                Warn(log, warnings, $"The geo pretext has a single cluster ({why}), so its loss is 0 and it teaches nothing: this run is " +
+                    $"{options.Variant} without its geo part. Use images of several places, or a variant without Geo.");
+            }
         }
-        config = BuildConfig(Math.Max(clusters, 1));
-        if (!options.Variant.UsesGeo()) config = config with { Model = config.Model with { GeoClasses = 0 } };
-        if (resumed is not null) Checkpoint.RequireSameSettings(options.ResumeFromCheckpoint!, resumed, config);
 
         using var trainer = new Pretrainer(config, options.Device);
         if (initial is not null)
@@ -90,18 +113,47 @@ public sealed class GeoContrastivePretrainEstimator : IEstimator<GeoImageFeaturi
             Monitor = monitor, MonitorEveryNEpochs = options.MonitorEveryNEpochs,
             Device = options.Device, Threads = options.Threads, CheckpointPath = options.CheckpointPath, CheckpointEveryNEpochs = options.CheckpointEveryNEpochs,
             CheckpointEveryNSteps = options.CheckpointEveryNSteps, ResumeFrom = options.ResumeFromCheckpoint,
-            Progress = options.Progress, Log = log.Info, CancellationToken = options.CancellationToken,
+            Progress = options.Progress is null ? null : new SkipCountingProgress(options.Progress, skipped.Count), Log = log.Info, CancellationToken = options.CancellationToken,
         };
         var result = trainer.Train(new ImageBatchSource(images, pairs, labels), run);
 
         var exportOptions = ExportOptions(FeaturizationSize, options.OutputProjection ? trainer.Model.QueryHead : null);
         var onnx = OnnxEncoderExporter.Export(trainer.Encoder, exportOptions);
         var report = new GeoPretrainReport(result, records.Count, pairs.LocationCount, clusters,
-            OnnxEncoderExporter.OutputDimension(trainer.Encoder, exportOptions), onnx, options.CheckpointPath);
+            OnnxEncoderExporter.OutputDimension(trainer.Encoder, exportOptions), onnx, options.CheckpointPath, skipped, warnings);
         if (options.OnnxExportPath is not null) report.SaveEncoderAsOnnx(options.OnnxExportPath);
         LastReport = report;
         log.Info($"Pretraining done in {result.Elapsed.TotalSeconds:F1}s; featurizer outputs {report.FeatureDimension} floats in column '{options.OutputColumnName}'.");
         return GeoFeaturizerBuilder.Fit(catalog, Spec(input.Schema), onnx, input, options.FeaturizationBatchSize);
+    }
+
+    /// <summary>What the rows decide: positive pairs, geo labels and cluster count, and the training configuration that follows.</summary>
+    private sealed record TrainingPlan(TemporalPairSampler Pairs, int[] Labels, int Clusters, PretrainConfig Config);
+
+    private TrainingPlan Plan(List<GeoImageRecord> records)
+    {
+        var pairs = new TemporalPairSampler(records, options.Variant.UsesTemporalPositives(), options.AllowSameImagePositive);
+        int[] labels = new int[records.Count];
+        int clusters = 0;
+        if (options.Variant.UsesGeo())
+            (labels, clusters) = GeoClusterer.Cluster(records.Select(r => (r.Latitude, r.Longitude)).ToList(), options.GeoClusters, options.Seed);
+        var config = BuildConfig(Math.Max(clusters, 1));
+        if (!options.Variant.UsesGeo()) config = config with { Model = config.Model with { GeoClasses = 0 } };
+        return new TrainingPlan(pairs, labels, clusters, config);
+    }
+
+    private void RequireOneBatch(int rows, int skipped)
+    {
+        if (rows >= options.BatchSize) return;
+        throw new GeoDataException(skipped == 0
+            ? $"The input has {rows} rows, fewer than one batch of {options.BatchSize}: add rows or lower BatchSize."
+            : $"After skipping {skipped} unreadable images, {rows} rows remain, fewer than one batch of {options.BatchSize}: repair or replace the files, or lower BatchSize.");
+    }
+
+    private static void Warn(MLContextChannel log, List<string> warnings, string message)
+    {
+        log.Warning(message);
+        warnings.Add(message);
     }
 
     /// <summary>The encoder monitor: kNN and collapse on MonitorData, or collapse only on a fixed spread of the training images.</summary>

@@ -1,4 +1,5 @@
 using GeoSSL.Core.Training;
+using GeoSSL.Data.Images;
 
 namespace GeoSSL.MLNet;
 
@@ -7,20 +8,28 @@ public sealed class GeoPretrainReport
 {
     private readonly byte[] onnx;
 
-    internal GeoPretrainReport(PretrainResult result, int images, int locations, int geoClusters, int featureDimension, byte[] onnx, string? checkpointPath)
+    internal GeoPretrainReport(PretrainResult result, int images, int locations, int geoClusters, int featureDimension, byte[] onnx, string? checkpointPath,
+        IReadOnlyList<SkippedImage>? skippedImages = null, IReadOnlyList<string>? warnings = null)
     {
         Result = result; Images = images; Locations = locations; GeoClusters = geoClusters;
         FeatureDimension = featureDimension; this.onnx = onnx; CheckpointPath = checkpointPath;
+        SkippedImages = skippedImages ?? [];
+        Warnings = warnings ?? [];
     }
 
     public PretrainResult Result { get; }
     public IReadOnlyList<EpochSummary> Epochs => Result.Epochs;
+    /// <summary>Images trained on (rows of the input less <see cref="SkippedImages"/>).</summary>
     public int Images { get; }
     public int Locations { get; }
     /// <summary>Geo clusters used (0 when the variant has no geo pretext).</summary>
     public int GeoClusters { get; }
     public int FeatureDimension { get; }
     public string? CheckpointPath { get; }
+    /// <summary>Rows left out because their image could not be read (with <see cref="Options.BadImagePolicy.Skip"/>; empty otherwise).</summary>
+    public IReadOnlyList<SkippedImage> SkippedImages { get; }
+    /// <summary>Things that did not stop the run but may make it less useful than intended (also written to the MLContext log).</summary>
+    public IReadOnlyList<string> Warnings { get; }
 
     /// <summary>The encoder as ONNX: input "input" [N,3,S,S] RGB 0..255 planar, output "features" [N,D].</summary>
     public byte[] EncoderOnnx => (byte[])onnx.Clone();

@@ -26,7 +26,11 @@ public static class CpuThreads
     /// <summary>True when OpenMP workers of this process sleep instead of spinning (set here, or by the environment).</summary>
     public static bool PassiveWaiting { get; private set; }
 
+    // CA2255 warns libraries off module initializers; this one must run before any code of the library touches libtorch,
+    // which no explicit call can guarantee.
+#pragma warning disable CA2255
     [ModuleInitializer]
+#pragma warning restore CA2255
     internal static void PreferPassiveWaiting()
     {
         var set = Environment.GetEnvironmentVariable("OMP_WAIT_POLICY");

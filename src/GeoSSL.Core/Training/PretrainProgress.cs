@@ -21,11 +21,14 @@ public sealed record PretrainProgress
     public double? KnnAccuracy { get; init; }
     /// <summary>Monitor: per-dimension std of normalised embeddings times sqrt(d); ≈1 spread out, ≈0 collapsed.</summary>
     public double? EmbeddingStd { get; init; }
+    /// <summary>Images left out of the run because their files could not be read (only with a policy that skips them).</summary>
+    public int SkippedImages { get; init; }
 
     public override string ToString() =>
         $"{(IsEpochEnd ? "epoch" : "step")} {Epoch}/{Epochs}{(IsEpochEnd ? "" : $" [{Step}/{StepsPerEpoch}]")}: loss {Loss:F4} " +
         $"(contrastive {ContrastiveLoss:F4}, geo {GeoLoss:F4}) lr {LearningRate:G3} {ImagesPerSecond:F1} img/s, {Elapsed.TotalSeconds:F1}s" +
-        (EmbeddingStd is { } s ? $"; embedding std {s:F3}" : "") + (KnnAccuracy is { } k ? $", kNN top-1 {k:P1}" : "");
+        (EmbeddingStd is { } s ? $"; embedding std {s:F3}" : "") + (KnnAccuracy is { } k ? $", kNN top-1 {k:P1}" : "") +
+        (SkippedImages > 0 ? $"; {SkippedImages} unreadable images skipped" : "");
 }
 
 /// <summary>Per-epoch averages kept in the result and in checkpoints.</summary>

@@ -20,16 +20,26 @@ public sealed class DecodedImageSet
     }
 
     /// <param name="load">Fills the span for image i (throws a GeoDataException naming the file on failure).</param>
-    public static DecodedImageSet Decode(int count, int height, int width, Action<int, Memory<byte>> load, IProgress<int>? progress = null)
+    /// <param name="skipped">
+    /// Null: every image is tried, then the unreadable one with the lowest index is thrown. Otherwise images whose load throws a
+    /// <see cref="Records.GeoDataException"/> are left out of the set and listed here, lowest index first; the set
+    /// then holds the other images in their order. Other exceptions always stop the decode.
+    /// </param>
+    public static DecodedImageSet Decode(int count, int height, int width, Action<int, Memory<byte>> load, IProgress<int>? progress = null,
+        List<SkippedImage>? skipped = null)
     {
         int size = ImageDecoder.Channels * height * width;
         var buffer = new byte[(long)count * size];
+        // Unreadable images are collected rather than thrown at once, so that the error reported (or the skip list) does not
+        // depend on which thread met which file first: Parallel.For stops handing out images after the first exception.
+        var failed = new Records.GeoDataException?[count];
         int done = 0;
         try
         {
             Parallel.For(0, count, i =>
             {
-                load(i, buffer.AsMemory(i * size, size));
+                try { load(i, buffer.AsMemory(i * size, size)); }
+                catch (Records.GeoDataException e) { failed[i] = e; }
                 int n = Interlocked.Increment(ref done);
                 if (progress is not null && (n % 500 == 0 || n == count)) progress.Report(n);
             });
@@ -40,11 +50,23 @@ public sealed class DecodedImageSet
             var first = e.Flatten().InnerExceptions.OrderBy(x => (x as Records.GeoDataException)?.Row ?? long.MaxValue).First();
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(first).Throw();
         }
-        return new DecodedImageSet(buffer, count, height, width);
+        if (failed.All(f => f is null)) return new DecodedImageSet(buffer, count, height, width);
+        if (skipped is null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(failed.First(f => f is not null)!).Throw();
+        // Move the readable images down over the gaps, in order.
+        int kept = 0;
+        for (int i = 0; i < count; i++)
+        {
+            if (failed[i] is { } f) { skipped.Add(new SkippedImage(i, f.Row, f.FilePath, f.Message)); continue; }
+            if (kept != i) Buffer.BlockCopy(buffer, i * size, buffer, kept * size, size);
+            kept++;
+        }
+        return new DecodedImageSet(buffer, kept, height, width);
     }
 
-    public static DecodedImageSet FromFiles(IReadOnlyList<string> paths, int height, int width, IReadOnlyList<long>? rows = null, IProgress<int>? progress = null) =>
-        Decode(paths.Count, height, width, (i, mem) => ImageDecoder.DecodeRgbPlanar(paths[i], height, width, mem.Span, rows?[i]), progress);
+    /// <param name="skipped">See <see cref="Decode"/>: null throws for the first unreadable file, otherwise unreadable files are left out and listed.</param>
+    public static DecodedImageSet FromFiles(IReadOnlyList<string> paths, int height, int width, IReadOnlyList<long>? rows = null, IProgress<int>? progress = null,
+        List<SkippedImage>? skipped = null) =>
+        Decode(paths.Count, height, width, (i, mem) => ImageDecoder.DecodeRgbPlanar(paths[i], height, width, mem.Span, rows?[i]), progress, skipped);
 
     public ReadOnlySpan<byte> Image(int index) => pixels.AsSpan(index * ImageBytes, ImageBytes);
 }

@@ -6,23 +6,63 @@ namespace GeoSSL.Data.Images;
 /// <summary>
 /// Decodes PNG/JPEG/WebP/BMP files to planar RGB bytes (C, H, W), resized to a fixed size when they differ.
 /// Uses SkiaSharp, the same decoder as ML.NET's LoadImages, so training and featurization see the same pixels.
+/// Grayscale, palette, 16-bit and CMYK files come out as RGB (grey gives R = G = B).
 /// </summary>
 public static class ImageDecoder
 {
     public const int Channels = 3;
 
     /// <summary>Decodes <paramref name="path"/> into <paramref name="destination"/> (3*height*width bytes).</summary>
+    /// <exception cref="GeoDataException">The file is missing, empty, not an image, truncated or corrupt; the message names it (and the row).</exception>
     public static void DecodeRgbPlanar(string path, int height, int width, Span<byte> destination, long? row = null)
     {
-        if (!File.Exists(path))
-            throw new GeoDataException($"{RowPrefix(row)}image file '{path}' does not exist.", row, filePath: path);
-        SKBitmap? bitmap;
-        try { bitmap = SKBitmap.Decode(path); }
-        catch (Exception e) { throw new GeoDataException($"{RowPrefix(row)}image file '{path}' could not be read: {e.Message}", row, filePath: path, inner: e); }
-        if (bitmap is null)
-            throw new GeoDataException($"{RowPrefix(row)}image file '{path}' is not a readable image (PNG, JPEG, WebP, BMP or GIF).", row, filePath: path);
-        using (bitmap) ToPlanar(bitmap, height, width, destination);
+        using var bitmap = DecodeComplete(path, row);
+        ToPlanar(bitmap, height, width, destination);
     }
+
+    /// <summary>
+    /// SKBitmap.Decode(codec) as SkiaSharp 2.88 does it (premultiplied alpha, no colour-space conversion, so the pixels are
+    /// ML.NET's), except that a partial decode is an error: SKBitmap.Decode accepts SKCodecResult.IncompleteInput and hands
+    /// back a truncated PNG with its missing rows filled in, which would then be trained on as if it were a real image.
+    /// </summary>
+    private static SKBitmap DecodeComplete(string path, long? row)
+    {
+        using var codec = OpenCodec(path, row);
+        var info = codec.Info;
+        if (info.AlphaType == SKAlphaType.Unpremul) info.AlphaType = SKAlphaType.Premul;
+        info.ColorSpace = null;
+        var bitmap = new SKBitmap(info);
+        SKCodecResult result;
+        try { result = codec.GetPixels(info, bitmap.GetPixels()); }
+        catch (Exception e)
+        {
+            bitmap.Dispose();
+            throw Unreadable(path, row, $"could not be read: {e.Message}", e);
+        }
+        if (result == SKCodecResult.Success) return bitmap;
+        bitmap.Dispose();
+        throw Unreadable(path, row, result switch
+        {
+            SKCodecResult.IncompleteInput => "is truncated: its image data ends early (an interrupted copy or download?).",
+            SKCodecResult.ErrorInInput => "has corrupt image data.",
+            _ => $"could not be decoded (SkiaSharp: {result}).",
+        });
+    }
+
+    /// <summary>Opens a decoder for the file, or fails with a message saying why there is none.</summary>
+    private static SKCodec OpenCodec(string path, long? row)
+    {
+        if (!File.Exists(path)) throw Unreadable(path, row, "does not exist.");
+        if (new FileInfo(path).Length == 0) throw Unreadable(path, row, "is empty (0 bytes).");
+        SKCodec? codec;
+        SKCodecResult result;
+        try { codec = SKCodec.Create(path, out result); }
+        catch (Exception e) { throw Unreadable(path, row, $"could not be read: {e.Message}", e); }
+        return codec ?? throw Unreadable(path, row, $"is not a readable image (PNG, JPEG, WebP, BMP or GIF; SkiaSharp: {result}).");
+    }
+
+    private static GeoDataException Unreadable(string path, long? row, string what, Exception? inner = null) =>
+        new($"{RowPrefix(row)}image file '{path}' {what}", row, filePath: path, inner: inner);
 
     /// <summary>Converts decoded RGBA/BGRA pixels (any size) to planar RGB at the requested size.</summary>
     public static void FromInterleaved(ReadOnlySpan<byte> pixels, int srcWidth, int srcHeight, bool bgra, int height, int width, Span<byte> destination)
@@ -59,11 +99,10 @@ public static class ImageDecoder
         finally { converted?.Dispose(); }
     }
 
-    /// <summary>Reads just the size of an image (for choosing a default input size).</summary>
+    /// <summary>Reads just the size of an image (for choosing a default input size). Only the header is read: a truncated file passes.</summary>
     public static (int Width, int Height) ReadSize(string path, long? row = null)
     {
-        using var codec = File.Exists(path) ? SKCodec.Create(path) : null;
-        if (codec is null) throw new GeoDataException($"{RowPrefix(row)}image file '{path}' does not exist or is not a readable image.", row, filePath: path);
+        using var codec = OpenCodec(path, row);
         return (codec.Info.Width, codec.Info.Height);
     }
 

@@ -1,6 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.OnnxRuntime;
+using GeoSSL.MLNet.Reading;
 
 namespace GeoSSL.MLNet.Featurizer;
 
@@ -8,6 +9,8 @@ namespace GeoSSL.MLNet.Featurizer;
 /// The output of <see cref="GeoImageFeaturizer.Transform"/>. Each cursor runs two cursors over the input in the same
 /// order: one serves the pass-through columns (through the stock chain, which skips the encoder when its column is not
 /// requested), the other reads preprocessed pixels ahead, a batch at a time, and scores them with one ONNX Runtime call.
+/// The pixels come from the stock preprocessing run as a row mapper on this thread (<see cref="ImageRowPixels{T}"/>), so a
+/// bad image is reported with its row and file rather than as an error of one of ML.NET's worker threads.
 /// Reading ahead this way needs no copy of arbitrary input columns, at the price of walking the input twice.
 /// </summary>
 internal sealed class BatchedFeatureDataView : IDataView
@@ -36,9 +39,9 @@ internal sealed class BatchedFeatureDataView : IDataView
         bool wantFeatures = needed.Any(c => c.Index == features.Index);
         var passThrough = stockView.GetRowCursor(needed.Where(c => c.Index != features.Index).ToList());
         if (!wantFeatures) return passThrough;
-        var preprocessed = featurizer.Preprocess.Transform(input);
-        var pixels = preprocessed.Schema[featurizer.PixelsColumnName];
-        return new Cursor(featurizer, passThrough, preprocessed.GetRowCursor(new[] { pixels }), pixels, features);
+        var spec = featurizer.Spec;
+        var ahead = new ImageRowPixels<float>(featurizer.Preprocess, input, featurizer.PixelsColumnName, spec.ImageColumnName, spec.ImageKind, spec.ImageFolder, what: null);
+        return new Cursor(featurizer, passThrough, ahead, features);
     }
 
     // One cursor is a valid answer to a request for n; batching already keeps the cores busy inside ONNX Runtime.
@@ -49,8 +52,7 @@ internal sealed class BatchedFeatureDataView : IDataView
     {
         private readonly GeoImageFeaturizer featurizer;
         private readonly DataViewRowCursor passThrough;
-        private readonly DataViewRowCursor ahead;
-        private readonly ValueGetter<VBuffer<float>> pixelsGetter;
+        private readonly ImageRowPixels<float> ahead;
         private readonly DataViewSchema.Column features;
         private readonly int pixelCount;
         private readonly long[] imageShape;
@@ -60,14 +62,12 @@ internal sealed class BatchedFeatureDataView : IDataView
         private int indexInBatch = -1;
         private VBuffer<float> pixels;
 
-        public Cursor(GeoImageFeaturizer featurizer, DataViewRowCursor passThrough, DataViewRowCursor ahead,
-            DataViewSchema.Column pixelsColumn, DataViewSchema.Column features)
+        public Cursor(GeoImageFeaturizer featurizer, DataViewRowCursor passThrough, ImageRowPixels<float> ahead, DataViewSchema.Column features)
         {
             this.featurizer = featurizer;
             this.passThrough = passThrough;
             this.ahead = ahead;
             this.features = features;
-            pixelsGetter = ahead.GetGetter<VBuffer<float>>(pixelsColumn);
             var inputMeta = featurizer.Session.InputMetadata.Values.Single();
             imageShape = inputMeta.Dimensions.Skip(1).Select(d => (long)d).ToArray();
             pixelCount = (int)imageShape.Aggregate(1L, (a, b) => a * b);
@@ -115,11 +115,12 @@ internal sealed class BatchedFeatureDataView : IDataView
         private void ScoreNextBatch()
         {
             int n = 0;
-            while (n < featurizer.BatchSize && ahead.MoveNext())
+            while (n < featurizer.BatchSize && ahead.Cursor.MoveNext())
             {
-                pixelsGetter(ref pixels);
+                long row = ahead.Cursor.Position;
+                ahead.Get(row, ref pixels); // a missing or unreadable image fails here, naming its row and file
                 if (pixels.Length != pixelCount)
-                    throw new InvalidOperationException($"Row {ahead.Position}: image gave {pixels.Length} pixel values, the encoder expects {pixelCount}.");
+                    throw new InvalidOperationException($"Row {row}: image gave {pixels.Length} pixel values, the encoder expects {pixelCount}.");
                 CopyDense(pixels, inputBuffer.AsSpan(n * pixelCount, pixelCount));
                 n++;
             }

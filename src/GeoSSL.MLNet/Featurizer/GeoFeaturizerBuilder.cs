@@ -33,8 +33,7 @@ public static class GeoFeaturizerBuilder
         // The last two are ApplyOnnxModel and DropColumns; everything before them turns the image column into pixels.
         var preprocess = new TransformerChain<ITransformer>(stock[..^2]);
         int dimension = OnnxModelIo.ReadShapes(onnxModel, "encoder").OutputDimension;
-        return new GeoImageFeaturizer(new TransformerChain<ITransformer>(stock), preprocess, PixelsColumn(spec), onnxModel,
-            spec.OutputColumnName, dimension, batchSize);
+        return new GeoImageFeaturizer(new TransformerChain<ITransformer>(stock), preprocess, spec, PixelsColumn(spec), onnxModel, dimension, batchSize);
     }
 
     private static string PixelsColumn(FeaturizerSpec spec) => $"{spec.OutputColumnName}.Pixels";

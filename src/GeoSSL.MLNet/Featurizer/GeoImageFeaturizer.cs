@@ -11,20 +11,29 @@ namespace GeoSSL.MLNet.Featurizer;
 /// <see cref="StockChain"/>, a chain of ML.NET's own transforms (LoadImages, ResizeImages, ExtractPixels,
 /// ApplyOnnxModel, DropColumns) that computes the same features row by row. Saving writes that chain, so a model
 /// loaded with <c>mlContext.Model.Load</c> needs nothing from this package and gives the same features.
+/// <para>
+/// A missing or unreadable image: <see cref="Transform"/> throws a <c>GeoDataException</c> naming the row, the column
+/// and the file. The stock chain (and a model saved from it) fails inside ML.NET's LoadImages instead: a
+/// PredictionEngine gets LoadImages' own exception (FileNotFoundException with the path for a missing file,
+/// "Invalid input stream contents" for one that is empty or not an image), while a transformed view's cursor may decode
+/// on ML.NET's worker threads and report "Splitter/consolidator worker encountered exception", the file's error being
+/// its InnerException. Neither path rejects a truncated file: SkiaSharp fills in its missing rows (pretraining does reject it).
+/// </para>
 /// </summary>
 public sealed class GeoImageFeaturizer : ITransformer, ICanSaveModel, IDisposable
 {
     private readonly Lazy<InferenceSession> session;
     private bool disposed;
 
-    internal GeoImageFeaturizer(TransformerChain<ITransformer> stockChain, ITransformer preprocess, string pixelsColumnName,
-        byte[] onnxModel, string outputColumnName, int featureDimension, int batchSize)
+    internal GeoImageFeaturizer(TransformerChain<ITransformer> stockChain, ITransformer preprocess, FeaturizerSpec spec, string pixelsColumnName,
+        byte[] onnxModel, int featureDimension, int batchSize)
     {
         if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "The featurization batch size must be at least 1.");
         StockChain = stockChain;
         Preprocess = preprocess;
+        Spec = spec;
         PixelsColumnName = pixelsColumnName;
-        OutputColumnName = outputColumnName;
+        OutputColumnName = spec.OutputColumnName;
         FeatureDimension = featureDimension;
         BatchSize = batchSize;
         EncoderOnnx = onnxModel;
@@ -55,6 +64,7 @@ public sealed class GeoImageFeaturizer : ITransformer, ICanSaveModel, IDisposabl
     public byte[] EncoderOnnx { get; }
 
     internal ITransformer Preprocess { get; }
+    internal FeaturizerSpec Spec { get; }
     internal string PixelsColumnName { get; }
     internal InferenceSession Session => disposed ? throw new ObjectDisposedException(nameof(GeoImageFeaturizer)) : session.Value;
 

@@ -18,5 +18,7 @@ internal sealed class MLContextChannel : IDisposable
 
     public void Info(string message) => channel?.Info(MessageSensitivity.None, message);
 
+    public void Warning(string message) => channel?.Warning(MessageSensitivity.None, message);
+
     public void Dispose() => channel?.Dispose();
 }

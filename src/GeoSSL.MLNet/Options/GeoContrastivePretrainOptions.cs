@@ -28,6 +28,13 @@ public sealed class GeoContrastivePretrainOptions
     public string OutputColumnName { get; set; } = "Features";
     /// <summary>Folder that relative image paths are resolved against (null: the current directory).</summary>
     public string? ImageFolder { get; set; }
+    /// <summary>
+    /// What to do with an image file that cannot be read (missing, empty, not an image, truncated or corrupt): stop with an
+    /// error naming it (<see cref="BadImagePolicy.Fail"/>, the default: losing data silently is worse than a stop) or leave
+    /// the row out and report it (<see cref="BadImagePolicy.Skip"/>, for big archives with a few broken files). Applies to
+    /// image paths; images already loaded by LoadImages fail in LoadImages.
+    /// </summary>
+    public BadImagePolicy BadImagePolicy { get; set; } = BadImagePolicy.Fail;
 
     // ---- method ----------------------------------------------------------------------------------------------
     /// <summary>Which of the paper's methods to train. Default MoCo-v2 + Geo + TP.</summary>

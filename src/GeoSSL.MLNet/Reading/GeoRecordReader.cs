@@ -23,6 +23,7 @@ internal static class GeoRecordReader
     public static (List<GeoImageRecord> Records, DecodedImageSet? Images) Read(IDataView data, GeoContrastivePretrainOptions o, int size)
     {
         ValidateSchema(data.Schema, o);
+        CheckTextFile(data, o);
         var kind = InputColumns.ImageKind(data.Schema, o.ImageColumnName, nameof(o.ImageColumnName));
         var cols = new List<DataViewSchema.Column>
         {
@@ -53,7 +54,12 @@ internal static class GeoRecordReader
             }
             else
             {
-                imageGetter!(ref image);
+                try { imageGetter!(ref image); }
+                catch (Exception e) when (e is not GeoDataException)
+                {
+                    // The image came from an upstream transform (LoadImages); its own message names the file when it has one.
+                    throw new GeoDataException($"Row {row}: column '{o.ImageColumnName}' could not be loaded: {Innermost(e).Message}", row, o.ImageColumnName, inner: e);
+                }
                 if (image is null) throw new GeoDataException($"Row {row}: column '{o.ImageColumnName}' holds no image (the file could not be loaded).", row, o.ImageColumnName);
                 var planar = new byte[ImageDecoder.Channels * size * size];
                 ImageDecoder.FromInterleaved(image.Pixels, image.Width, image.Height, image.PixelFormat == MLPixelFormat.Bgra32, size, size, planar);
@@ -68,6 +74,22 @@ internal static class GeoRecordReader
             : null;
         return (records, images);
     }
+
+    /// <summary>For a manifest loaded with LoadFromTextFile: the checks only its file can answer (see <see cref="TextManifestCheck"/>).</summary>
+    private static void CheckTextFile(IDataView data, GeoContrastivePretrainOptions o)
+    {
+        if (TextFileSource.Of(data) is not { } source) return;
+        var columns = new List<(string, string)>
+        {
+            (o.ImageColumnName, nameof(o.ImageColumnName)), (o.LocationColumnName, nameof(o.LocationColumnName)),
+            (o.LatitudeColumnName, nameof(o.LatitudeColumnName)), (o.LongitudeColumnName, nameof(o.LongitudeColumnName)),
+        };
+        if (o.TimestampColumnName is not null) columns.Add((o.TimestampColumnName, nameof(o.TimestampColumnName)));
+        TextManifestCheck.CheckHeader(source, columns);
+        TextManifestCheck.CheckRows(source, data, new[] { o.LatitudeColumnName, o.LongitudeColumnName });
+    }
+
+    private static Exception Innermost(Exception e) => e.InnerException is { } inner ? Innermost(inner) : e;
 
     private static Func<double> NumberGetter(DataViewRowCursor cursor, DataViewSchema.Column col)
     {
@@ -115,9 +137,17 @@ internal static class GeoRecordReader
         {
             ReadOnlyMemory<char> v = default;
             t(ref v);
-            if (v.IsEmpty) return null;
+            // An empty date would quietly turn temporal positives off for the row: the column was asked for, so it must be filled.
+            if (v.Span.IsWhiteSpace())
+                throw new GeoDataException($"Row {row}: column '{name}' (TimestampColumnName) is empty; every row needs an acquisition date " +
+                    "(ISO-8601, e.g. 2016-01-20), or set TimestampColumnName to null to train without dates.", row, name);
             if (DateTime.TryParse(v.Span, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var d)) return d;
-            throw new GeoDataException($"Row {row}: column '{name}' holds '{v}', which is not a date.", row, name);
+            // A number where a date belongs: the usual cause is a row whose cells moved one to the right.
+            string hint = double.TryParse(v.Span, NumberStyles.Float, CultureInfo.InvariantCulture, out _)
+                ? " It is a number: the row probably has a field too many (a decimal comma as in '54,5' in a comma-separated file, " +
+                  "or a separator inside an unquoted cell), which shifts its cells."
+                : "";
+            throw new GeoDataException($"Row {row}: column '{name}' holds '{v}', which is not a date.{hint}", row, name);
         };
     }
 }
