@@ -6,7 +6,8 @@ using F = TorchSharp.torch.nn.functional;
 
 namespace GeoSSL.Tests.Core;
 
-[TestClass]
+// Floating-point bounds: CI runs these again with the vector instruction set capped (.ci/run).
+[TestClass, TestCategory("NumericBounds")]
 public sealed class QueueTests
 {
     private const int Dim = 16;

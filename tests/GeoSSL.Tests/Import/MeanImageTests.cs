@@ -10,7 +10,8 @@ using static TorchSharp.torch;
 namespace GeoSSL.Tests.Import;
 
 /// <summary>Per-pixel mean images: ML.NET's ResNet18 preprocessing reproduced, and the mean image in augmentation.</summary>
-[TestClass]
+// Floating-point bounds: CI runs these again with the vector instruction set capped (.ci/run).
+[TestClass, TestCategory("NumericBounds")]
 public sealed class MeanImageTests
 {
     private static string Models => Path.Combine(AppContext.BaseDirectory, "DnnImageModels");

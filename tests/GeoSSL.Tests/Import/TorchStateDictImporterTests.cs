@@ -11,7 +11,8 @@ namespace GeoSSL.Tests.Import;
 /// a torchvision-layout ResNet-18 at width 2 with one block per stage, as a bare state dict, as a MoCo/GASSL training
 /// checkpoint and as safetensors, plus PyTorch's own pooled features for a fixed input.
 /// </summary>
-[TestClass]
+// Floating-point bounds: CI runs these again with the vector instruction set capped (.ci/run).
+[TestClass, TestCategory("NumericBounds")]
 public sealed class TorchStateDictImporterTests
 {
     internal static string Fixture(string name) => Path.Combine(TestData.RepoRoot, "tests", "GeoSSL.Tests", "Fixtures", "torch-state-dict", name);

@@ -10,7 +10,8 @@ namespace GeoSSL.Tests.Reliability;
 /// it left is intact, the next run removes the dead writer's temporary files, and the resumed run ends with the same
 /// step losses as an uninterrupted one.
 /// </summary>
-[TestClass]
+// Floating-point bounds: CI runs these again with the vector instruction set capped (.ci/run).
+[TestClass, TestCategory("NumericBounds")]
 public sealed class KillAndResumeTests
 {
     public TestContext TestContext { get; set; } = null!;
