@@ -124,7 +124,7 @@ public sealed class GeoContrastivePretrainEstimator : IEstimator<GeoImageFeaturi
         if (options.OnnxExportPath is not null) report.SaveEncoderAsOnnx(options.OnnxExportPath);
         LastReport = report;
         log.Info($"Pretraining done in {result.Elapsed.TotalSeconds:F1}s; featurizer outputs {report.FeatureDimension} floats in column '{options.OutputColumnName}'.");
-        return GeoFeaturizerBuilder.Fit(catalog, Spec(input.Schema), onnx, input, options.FeaturizationBatchSize);
+        return GeoFeaturizerBuilder.Fit(catalog, Spec(input.Schema), onnx, input, options.FeaturizationBatchSize, options.Threads);
     }
 
     /// <summary>What the rows decide: positive pairs, geo labels and cluster count, and the training configuration that follows.</summary>

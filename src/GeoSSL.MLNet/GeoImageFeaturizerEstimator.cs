@@ -17,15 +17,20 @@ public sealed class GeoImageFeaturizerEstimator : IEstimator<GeoImageFeaturizer>
     private readonly string imageColumnName;
     private readonly string? imageFolder;
     private readonly int batchSize;
+    private readonly int? threads;
     private readonly (int Channels, int Height, int Width, int OutputDimension) shapes;
 
-    public GeoImageFeaturizerEstimator(MLContext mlContext, byte[] onnxModel, string outputColumnName = "Features", string imageColumnName = "ImagePath", string? imageFolder = null, int batchSize = 64)
-        : this(mlContext.Transforms, onnxModel, outputColumnName, imageColumnName, imageFolder, batchSize) { }
+    public GeoImageFeaturizerEstimator(MLContext mlContext, byte[] onnxModel, string outputColumnName = "Features", string imageColumnName = "ImagePath", string? imageFolder = null, int batchSize = 64,
+        int? threads = null)
+        : this(mlContext.Transforms, onnxModel, outputColumnName, imageColumnName, imageFolder, batchSize, threads) { }
 
-    internal GeoImageFeaturizerEstimator(TransformsCatalog catalog, byte[] onnxModel, string outputColumnName, string imageColumnName, string? imageFolder, int batchSize)
+    internal GeoImageFeaturizerEstimator(TransformsCatalog catalog, byte[] onnxModel, string outputColumnName, string imageColumnName, string? imageFolder, int batchSize,
+        int? threads = null)
     {
         if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "The featurization batch size must be at least 1.");
+        GeoSSL.Core.Devices.CpuThreads.Validate(threads, nameof(threads));
         this.batchSize = batchSize;
+        this.threads = threads;
         this.catalog = catalog;
         onnx = onnxModel;
         this.outputColumnName = outputColumnName;
@@ -39,7 +44,7 @@ public sealed class GeoImageFeaturizerEstimator : IEstimator<GeoImageFeaturizer>
     public int FeatureDimension => shapes.OutputDimension;
 
     public GeoImageFeaturizer Fit(IDataView input) => GeoFeaturizerBuilder.Fit(catalog,
-        Spec(InputColumns.ImageKind(input.Schema, imageColumnName, "imageColumnName")), onnx, input, batchSize);
+        Spec(InputColumns.ImageKind(input.Schema, imageColumnName, "imageColumnName")), onnx, input, batchSize, threads);
 
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {

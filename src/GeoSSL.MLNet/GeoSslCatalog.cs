@@ -36,6 +36,7 @@ public static class GeoSslCatalog
     /// (or any encoder taking [N,3,H,W] RGB 0..255 and returning [N,D]), or a training checkpoint.
     /// </summary>
     /// <param name="batchSize">Images per encoder call when transforming many rows.</param>
+    /// <param name="threads">ONNX Runtime threads for those calls; null = one per core. Set it when several jobs share the machine.</param>
     /// <param name="imageSize">
     /// Side in pixels images are resized to; null keeps the encoder's own (its export size, or its pretraining crop size).
     /// Pooled ResNet features work at any size: e.g. ImageNet-initialised weights see objects at ImageNet scale at 224.
@@ -46,7 +47,7 @@ public static class GeoSslCatalog
     /// </param>
     public static GeoImageFeaturizerEstimator GeoFeaturizeImage(this TransformsCatalog catalog, string encoderPath,
         string outputColumnName = "Features", string imageColumnName = "ImagePath", string? imageFolder = null, bool outputProjection = false,
-        int batchSize = 64, int? imageSize = null, int[]? pooledLayers = null)
-        => new(catalog, EncoderFiles.LoadAsOnnx(encoderPath, outputProjection, imageSize, pooledLayers), outputColumnName, imageColumnName, imageFolder, batchSize);
+        int batchSize = 64, int? imageSize = null, int[]? pooledLayers = null, int? threads = null)
+        => new(catalog, EncoderFiles.LoadAsOnnx(encoderPath, outputProjection, imageSize, pooledLayers), outputColumnName, imageColumnName, imageFolder, batchSize, threads);
 
 }

@@ -27,13 +27,14 @@ public static class GeoFeaturizerBuilder
     /// Fits the chain, flattens it into one <see cref="TransformerChain{ITransformer}"/> of stock transformers and wraps it
     /// in a <see cref="GeoImageFeaturizer"/> that scores in batches of <paramref name="batchSize"/>.
     /// </summary>
-    public static GeoImageFeaturizer Fit(TransformsCatalog transforms, FeaturizerSpec spec, byte[] onnxModel, IDataView input, int batchSize)
+    /// <param name="threads">ONNX Runtime threads of the batched transform; null = one per core.</param>
+    public static GeoImageFeaturizer Fit(TransformsCatalog transforms, FeaturizerSpec spec, byte[] onnxModel, IDataView input, int batchSize, int? threads = null)
     {
         var stock = Flatten(CreateEstimator(transforms, spec, onnxModel).Fit(input)).ToArray();
         // The last two are ApplyOnnxModel and DropColumns; everything before them turns the image column into pixels.
         var preprocess = new TransformerChain<ITransformer>(stock[..^2]);
         int dimension = OnnxModelIo.ReadShapes(onnxModel, "encoder").OutputDimension;
-        return new GeoImageFeaturizer(new TransformerChain<ITransformer>(stock), preprocess, spec, PixelsColumn(spec), onnxModel, dimension, batchSize);
+        return new GeoImageFeaturizer(new TransformerChain<ITransformer>(stock), preprocess, spec, PixelsColumn(spec), onnxModel, dimension, batchSize, threads);
     }
 
     private static string PixelsColumn(FeaturizerSpec spec) => $"{spec.OutputColumnName}.Pixels";

@@ -33,6 +33,29 @@ public sealed class ThreadsTests
     }
 
     [TestMethod]
+    public void FeaturizerThreads_GiveTheSameFeatures()
+    {
+        var ml = new MLContext(seed: 1);
+        var folder = TestData.TempFolder("threads-featurize");
+        var options = TileRows.TinyOptions(folder, epochs: 1);
+        using (ml.Transforms.GeoContrastivePretrain(options).Fit(ml.Data.LoadFromEnumerable(TileRows.Load(64)))) { }
+        var rows = ml.Data.LoadFromEnumerable(TileRows.Load(40));
+        using var every = ml.Transforms.GeoFeaturizeImage(options.OnnxExportPath!).Fit(rows);
+        using var one = ml.Transforms.GeoFeaturizeImage(options.OnnxExportPath!, threads: 1).Fit(rows);
+        Assert.IsNull(every.Threads);
+        Assert.AreEqual(1, one.Threads);
+        var a = TileRows.Features(ml, every, rows);
+        var b = TileRows.Features(ml, one, rows);
+        for (int i = 0; i < a.Length; i++) CollectionAssert.AreEqual(a[i], b[i], new ToleranceComparer(1e-5f), $"row {i}");
+        Assert.Throws<ArgumentOutOfRangeException>(() => ml.Transforms.GeoFeaturizeImage(options.OnnxExportPath!, threads: 0));
+    }
+
+    private sealed class ToleranceComparer(float tolerance) : System.Collections.IComparer
+    {
+        public int Compare(object? x, object? y) => Math.Abs((float)x! - (float)y!) <= tolerance ? 0 : 1;
+    }
+
+    [TestMethod]
     public void ThreadsOption_RejectsZero_NamingTheOption()
     {
         var options = TileRows.TinyOptions(null, epochs: 1);
