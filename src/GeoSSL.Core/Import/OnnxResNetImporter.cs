@@ -20,10 +20,7 @@ public static class OnnxResNetImporter
     /// <param name="reverseInputChannels">Flip conv1's input channels, e.g. to feed RGB to a network trained on BGR.</param>
     public static IReadOnlyList<string> LoadInto(ResNetEncoder encoder, string onnxPath, bool reverseInputChannels = false)
     {
-        if (!File.Exists(onnxPath)) throw new FileNotFoundException($"ONNX model '{onnxPath}' does not exist.", onnxPath);
-        ModelProto model;
-        try { model = ModelProto.Parser.ParseFrom(File.ReadAllBytes(onnxPath)); }
-        catch (Exception e) { throw new InvalidDataException($"'{onnxPath}' is not an ONNX model: {e.Message}", e); }
+        var model = Parse(onnxPath);
         var weights = ReadWeights(model.Graph, onnxPath, encoder.Options);
         var target = encoder.state_dict();
         var expected = target.Keys.Where(k => !k.EndsWith("num_batches_tracked", StringComparison.Ordinal)).ToList();
@@ -54,14 +51,20 @@ public static class OnnxResNetImporter
         return expected;
     }
 
+    private static ModelProto Parse(string onnxPath)
+    {
+        if (!File.Exists(onnxPath)) throw new FileNotFoundException($"ONNX model '{onnxPath}' does not exist.", onnxPath);
+        try { return ModelProto.Parser.ParseFrom(File.ReadAllBytes(onnxPath)); }
+        catch (Exception e) { throw new InvalidDataException($"'{onnxPath}' is not an ONNX model (truncated, or another kind of file): {e.Message}", e); }
+    }
+
     /// <summary>
     /// The encoder shape stored in an ONNX ResNet: block type (ResNet-18 basic or ResNet-50 bottleneck), blocks per layer,
     /// base width and input channels, read from the graph, so that <see cref="LoadInto"/> can be given a matching encoder.
     /// </summary>
     public static ResNetOptions ReadLayout(string onnxPath)
     {
-        if (!File.Exists(onnxPath)) throw new FileNotFoundException($"ONNX model '{onnxPath}' does not exist.", onnxPath);
-        var graph = ModelProto.Parser.ParseFrom(File.ReadAllBytes(onnxPath)).Graph;
+        var graph = Parse(onnxPath).Graph;
         var initializers = graph.Initializer.ToDictionary(i => i.Name);
         var convs = graph.Node.Where(n => n.OpType == "Conv").ToList();
         var stem = initializers[convs[0].Input[1]].Dims;

@@ -32,8 +32,9 @@ public static class EncoderFiles
         try { OnnxModelIo.ReadShapes(bytes, path); }
         catch (Exception e) when (e is not InvalidDataException)
         {
-            throw new InvalidDataException($"'{path}' is neither a GeoSSL checkpoint nor a readable ONNX model.", e);
+            throw new InvalidDataException($"'{path}' is neither a GeoSSL checkpoint nor a readable ONNX model (truncated, or another kind of file).", e);
         }
+        OnnxModelIo.RequireFiniteWeights(bytes, path);
         return imageSize is { } size ? OnnxModelIo.WithInputSize(bytes, size, path) : bytes;
     }
 }

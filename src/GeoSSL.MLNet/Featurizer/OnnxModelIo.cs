@@ -78,6 +78,30 @@ internal static class OnnxModelIo
     }
 
     /// <summary>
+    /// Throws <see cref="InvalidDataException"/> naming <paramref name="source"/> and the first float initializer holding NaN or
+    /// infinity: such a file would featurize every image to NaN without any error from ONNX Runtime.
+    /// </summary>
+    public static void RequireFiniteWeights(byte[] model, string source)
+    {
+        foreach (var t in ModelProto.Parser.ParseFrom(model).Graph.Initializer)
+        {
+            if (t.DataType != (int)TensorProto.Types.DataType.Float) continue;
+            int bad = t.RawData.Length > 0
+                ? CountNonFinite(System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(t.RawData.Span))
+                : CountNonFinite(t.FloatData.ToArray());
+            if (bad > 0)
+                throw new InvalidDataException($"'{source}': weight '{t.Name}' holds {bad} non-finite value(s) (NaN or infinity); the file is corrupt or comes from a run that diverged.");
+        }
+    }
+
+    private static int CountNonFinite(ReadOnlySpan<float> values)
+    {
+        int bad = 0;
+        foreach (var v in values) if (!float.IsFinite(v)) bad++;
+        return bad;
+    }
+
+    /// <summary>
     /// A stand-in with the same input and output shapes (pool, flatten, matmul), used only to let ML.NET compute
     /// the output schema before training has produced the real encoder.
     /// </summary>
