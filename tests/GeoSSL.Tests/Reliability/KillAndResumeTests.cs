@@ -30,7 +30,7 @@ public sealed class KillAndResumeTests
         return Process.Start(info)!;
     }
 
-    private string RunToEnd(params string[] args)
+    private static string RunToEnd(params string[] args)
     {
         using var p = Start(args);
         var stderr = p.StandardError.ReadToEndAsync();
@@ -46,21 +46,68 @@ public sealed class KillAndResumeTests
         return trainer.LoadWeights(checkpoint).StepLosses.ToList();
     }
 
+    /// <summary>Step losses of an uninterrupted run, shared by the tests.</summary>
+    private static readonly Lazy<List<float>> Uninterrupted = new(() =>
+    {
+        var whole = TestData.TempFolder("kill-whole");
+        using var p = Start("--out", whole);
+        var stderr = p.StandardError.ReadToEndAsync();
+        string output = p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        if (p.ExitCode != 0) throw new AssertFailedException($"sample failed: {output}{stderr.Result}");
+        return StepLosses(Path.Combine(whole, "checkpoint.ckpt"));
+    });
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill")]
+    private static extern int Signal(int pid, int signal);
+
+    /// <summary>Starts a run and waits until it has written its first checkpoint.</summary>
+    private static Process StartAndWaitForCheckpoint(string folder)
+    {
+        var p = Start("--out", folder);
+        var clock = Stopwatch.StartNew();
+        while (!File.Exists(Path.Combine(folder, "checkpoint.ckpt")) && !p.HasExited && clock.Elapsed < TimeSpan.FromMinutes(2)) Thread.Sleep(5);
+        return p;
+    }
+
+    [TestMethod]
+    public void CtrlC_StopsWithinAStep_WritesACheckpoint_AndTheResumeMatches()
+    {
+        var expected = Uninterrupted.Value;
+        var folder = TestData.TempFolder("ctrl-c");
+        var checkpoint = Path.Combine(folder, "checkpoint.ckpt");
+        string output;
+        using (var p = StartAndWaitForCheckpoint(folder))
+        {
+            Assert.IsFalse(p.HasExited, "the run ended before Ctrl+C");
+            var stderr = p.StandardError.ReadToEndAsync();
+            Assert.AreEqual(0, Signal(p.Id, 2)); // SIGINT, as Ctrl+C in a terminal
+            var clock = Stopwatch.StartNew();
+            output = p.StandardOutput.ReadToEnd();
+            p.WaitForExit();
+            TestContext.WriteLine($"stopped {clock.ElapsedMilliseconds} ms after SIGINT: {output}{stderr.Result}");
+            Assert.AreEqual(130, p.ExitCode);
+        }
+        StringAssert.Contains(output, "Continue with: --resume");
+        var partial = StepLosses(checkpoint);
+        Assert.IsLessThan(30, partial.Count);
+        for (int i = 0; i < partial.Count; i++) Assert.AreEqual(expected[i], partial[i], 1e-5f, $"step {i} before Ctrl+C");
+        RunToEnd("--resume", checkpoint);
+        var resumed = StepLosses(checkpoint);
+        for (int i = 0; i < 30; i++) Assert.AreEqual(expected[i], resumed[i], 1e-5f, $"step {i} after the resume");
+    }
+
     [TestMethod]
     public void KillNineMidEpoch_ThenResume_EndsWithTheUninterruptedLosses()
     {
-        var whole = TestData.TempFolder("kill-whole");
-        RunToEnd("--out", whole);
-        var expected = StepLosses(Path.Combine(whole, "checkpoint.ckpt"));
+        var expected = Uninterrupted.Value;
         Assert.HasCount(30, expected);
 
         var killed = TestData.TempFolder("kill-killed");
         var checkpoint = Path.Combine(killed, "checkpoint.ckpt");
         var delay = new Random().Next(0, 400); // a different moment each run: during a step, or during a checkpoint write
-        using (var p = Start("--out", killed))
+        using (var p = StartAndWaitForCheckpoint(killed))
         {
-            var clock = Stopwatch.StartNew();
-            while (!File.Exists(checkpoint) && !p.HasExited && clock.Elapsed < TimeSpan.FromMinutes(2)) Thread.Sleep(5);
             Thread.Sleep(delay);
             Assert.IsFalse(p.HasExited, "the run ended before it could be killed");
             p.Kill(entireProcessTree: true); // SIGKILL on Linux: no handler, no cleanup
