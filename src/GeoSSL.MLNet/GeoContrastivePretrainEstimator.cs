@@ -64,7 +64,14 @@ public sealed class GeoContrastivePretrainEstimator : IEstimator<GeoImageFeaturi
             ? InitialWeights.Load(options.InitialWeightsPath, options.InitialWeightsReverseChannels) : null;
         // Settings are compared before decoding; the geo cluster count they include depends only on the rows.
         var plan = Plan(records);
-        if (resumed is not null) Checkpoint.RequireSameSettings(options.ResumeFromCheckpoint!, resumed, plan.Config);
+        string fingerprint = RecordFingerprint.Of(records);
+        string? resumedData = resumed is null ? null : Checkpoint.ReadDataFingerprint(options.ResumeFromCheckpoint!);
+        if (resumed is not null)
+        {
+            Checkpoint.RequireSameSettings(options.ResumeFromCheckpoint!, resumed, plan.Config);
+            // Under BadImagePolicy.Skip the checkpoint holds the rows that remained; compare those after decoding.
+            if (options.BadImagePolicy != BadImagePolicy.Skip) Checkpoint.RequireSameData(options.ResumeFromCheckpoint!, resumedData, fingerprint);
+        }
 
         log.Info($"Decoding {records.Count} images at {size}x{size}.");
         var skipped = new List<SkippedImage>();
@@ -79,8 +86,10 @@ public sealed class GeoContrastivePretrainEstimator : IEstimator<GeoImageFeaturi
                 string.Join("; ", skipped.Take(5).Select(s => s.Reason)) + (skipped.Count > 5 ? $"; and {skipped.Count - 5} more (see GeoPretrainReport.SkippedImages)." : ""));
             RequireOneBatch(records.Count, skipped.Count);
             plan = Plan(records); // the skipped rows are gone from the pairs and the clusters
+            fingerprint = RecordFingerprint.Of(records);
             if (resumed is not null) Checkpoint.RequireSameSettings(options.ResumeFromCheckpoint!, resumed, plan.Config);
         }
+        if (resumed is not null && options.BadImagePolicy == BadImagePolicy.Skip) Checkpoint.RequireSameData(options.ResumeFromCheckpoint!, resumedData, fingerprint);
         var (pairs, labels, clusters, config) = plan;
         if (options.Variant.UsesGeo())
         {
@@ -112,7 +121,7 @@ public sealed class GeoContrastivePretrainEstimator : IEstimator<GeoImageFeaturi
         {
             Monitor = monitor, MonitorEveryNEpochs = options.MonitorEveryNEpochs,
             Device = options.Device, Threads = options.Threads, CheckpointPath = options.CheckpointPath, CheckpointEveryNEpochs = options.CheckpointEveryNEpochs,
-            CheckpointEveryNSteps = options.CheckpointEveryNSteps, ResumeFrom = options.ResumeFromCheckpoint,
+            CheckpointEveryNSteps = options.CheckpointEveryNSteps, ResumeFrom = options.ResumeFromCheckpoint, DataFingerprint = fingerprint,
             Progress = options.Progress is null ? null : new SkipCountingProgress(options.Progress, skipped.Count), Log = log.Info, CancellationToken = options.CancellationToken,
         };
         var result = trainer.Train(new ImageBatchSource(images, pairs, labels), run);

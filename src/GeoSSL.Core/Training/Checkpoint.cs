@@ -28,6 +28,7 @@ public static class Checkpoint
                 w.Write(Magic);
                 w.Write(FormatVersion);
                 w.Write(ConfigJson.Serialize(config));
+                w.Write(state.DataFingerprint ?? "");
                 w.Write(state.Epoch);
                 w.Write(state.StepInEpoch);
                 w.Write(state.GlobalStep);
@@ -121,8 +122,10 @@ public static class Checkpoint
         try
         {
             r.ReadString(); // configuration, read by ReadConfig
+            string? fingerprint = version >= 3 ? NullIfEmpty(r.ReadString()) : null;
             state = new TrainingState
             {
+                DataFingerprint = fingerprint,
                 Epoch = r.ReadInt32(), StepInEpoch = r.ReadInt64(), GlobalStep = r.ReadInt64(),
                 EpochLossSum = r.ReadDouble(), EpochContrastiveSum = r.ReadDouble(), EpochGeoSum = r.ReadDouble(), EpochSeconds = r.ReadDouble(),
             };
@@ -149,6 +152,31 @@ public static class Checkpoint
     }
 
     private static double? NullIfNaN(double v) => double.IsNaN(v) ? null : v;
+    private static string? NullIfEmpty(string s) => s.Length == 0 ? null : s;
+
+    /// <summary>The training data's fingerprint stored in the checkpoint (format 3), or null.</summary>
+    public static string? ReadDataFingerprint(string path)
+    {
+        var (r, version) = OpenVersioned(path);
+        using (r)
+        {
+            ReadConfig(r, path);
+            if (version < 3) return null;
+            try { return NullIfEmpty(r.ReadString()); }
+            catch (Exception e) when (e is EndOfStreamException or IOException)
+            {
+                throw new InvalidDataException($"{Kind} '{path}' is truncated or corrupt: it ends inside its header.", e);
+            }
+        }
+    }
+
+    /// <summary>Throws <see cref="ArgumentException"/> when both fingerprints are known and differ.</summary>
+    public static void RequireSameData(string path, string? saved, string? current)
+    {
+        if (saved is null || current is null || saved == current) return;
+        throw new ArgumentException($"Checkpoint '{path}' was trained on other data ({saved}) than this run has ({current}): an exact resume needs the " +
+            "same rows in the same order. Resume with the original input, or start a new run from its weights with InitialWeightsPath.");
+    }
 
     private static BinaryReader Open(string path) => OpenVersioned(path).Reader;
 

@@ -15,6 +15,12 @@ public sealed record PretrainRunOptions
     /// <summary>Also write it every this many steps within an epoch; 0 disables.</summary>
     public int CheckpointEveryNSteps { get; init; }
 
+    /// <summary>
+    /// Identity of the training data (e.g. GeoSSL.Data.Records.RecordFingerprint), stored in checkpoints; a resume whose
+    /// fingerprint differs from the checkpoint's is refused (an exact resume needs the same rows in the same order).
+    /// </summary>
+    public string? DataFingerprint { get; init; }
+
     /// <summary>Checkpoint to continue from (same epoch and step); null starts fresh.</summary>
     public string? ResumeFrom { get; init; }
 

@@ -66,6 +66,8 @@ public sealed class Pretrainer : IDisposable
         ValidateSource(source);
         CpuThreads.Apply(run.Threads);
         var state = run.ResumeFrom is null ? new TrainingState() : ResumeState(run.ResumeFrom);
+        if (run.ResumeFrom is not null) Checkpoint.RequireSameData(run.ResumeFrom, state.DataFingerprint, run.DataFingerprint);
+        state.DataFingerprint = run.DataFingerprint ?? state.DataFingerprint;
         long stepsPerEpoch = source.Count / config.BatchSize;
         int b = config.BatchSize, pixels = source.Channels * source.Height * source.Width;
         var view1 = new byte[b * pixels];
@@ -165,7 +167,7 @@ public sealed class Pretrainer : IDisposable
 
     private TrainingState ResumeState(string path)
     {
-        Checkpoint.RequireSameSettings(path, Checkpoint.Verify(path), config);
+        Checkpoint.RequireSameSettings(path, Checkpoint.ReadConfig(path), config); // Load verifies the checksum
         return Checkpoint.Load(path, model, optimizer);
     }
 

@@ -14,6 +14,8 @@ public sealed class TrainingState
     public double EpochGeoSum { get; set; }
     public double EpochSeconds { get; set; }
     public List<EpochSummary> Epochs { get; } = new();
+    /// <summary>Identity of the training rows (see PretrainRunOptions.DataFingerprint); null when the caller gave none.</summary>
+    public string? DataFingerprint { get; set; }
     /// <summary>Total loss of every step so far, in order.</summary>
     public List<float> StepLosses { get; } = new();
 }

@@ -74,4 +74,22 @@ public sealed class RunFilesTests
         var e = Assert.Throws<ArgumentException>(() => ml.Transforms.GeoContrastivePretrain(options).Fit(RowsThatCannotBeDecoded()));
         StringAssert.Contains(e.Message, "Model.Temperature: 0.2 in the checkpoint, 0.1 in this run");
     }
+
+    [TestMethod]
+    public void ResumeOnOtherRows_IsRefusedBeforeDecoding_NamingBothDataSets()
+    {
+        var good = TileRows.TinyOptions(TestData.TempFolder("run-data"), epochs: 1);
+        using (ml.Transforms.GeoContrastivePretrain(good).Fit(ml.Data.LoadFromEnumerable(TileRows.Load(64)))) { }
+        StringAssert.StartsWith(GeoSSL.Core.Training.Checkpoint.ReadDataFingerprint(good.CheckpointPath!), "64 rows, sha256 ");
+
+        // Same settings (8 geo clusters either way), other rows: the last tile swapped for another one.
+        var other = TileRows.Load(65);
+        other.RemoveAt(63);
+        var options = TileRows.TinyOptions(null, epochs: 2);
+        options.ResumeFromCheckpoint = good.CheckpointPath;
+        foreach (var r in other) r.ImagePath = "/nonexistent/" + Path.GetFileName(r.ImagePath); // proves the check comes first
+        var e = Assert.Throws<ArgumentException>(() => ml.Transforms.GeoContrastivePretrain(options).Fit(ml.Data.LoadFromEnumerable(other)));
+        StringAssert.Contains(e.Message, "other data (64 rows, sha256 ");
+        StringAssert.Contains(e.Message, "than this run has (64 rows, sha256 ");
+    }
 }
