@@ -13,6 +13,11 @@ namespace GeoSSL.Tests.Classification;
 public sealed class GeoImageClassifierResumeTests
 {
     private readonly MLContext ml = new(seed: 1);
+    private readonly int threadsBefore = TorchSharp.torch.get_num_threads();
+
+    /// <summary>The Threads option is process-wide: give the other tests their thread count back.</summary>
+    [TestCleanup]
+    public void RestoreThreads() => TorchSharp.torch.set_num_threads(threadsBefore);
 
     private (IDataView Train, IDataView Validation) Data()
     {
@@ -35,6 +40,7 @@ public sealed class GeoImageClassifierResumeTests
         var options = GeoImageClassifierTests.TinyOptions(epochs);
         options.ValidationSet = validation;
         options.ReportEveryNSteps = 1;
+        options.Threads = 1; // one thread: on a shared 2-core machine a second libtorch thread mostly waits for a descheduled partner
         return options;
     }
 
@@ -57,11 +63,17 @@ public sealed class GeoImageClassifierResumeTests
         stopped.TrainingCheckpointPath = checkpoint;
         stopped.CheckpointEveryNSteps = 2;
         stopped.CancellationToken = cts.Token;
-        stopped.Progress = new SyncProgress<FineTuneProgress>(p => { if (!p.IsEpochEnd && p.Epoch == 2 && p.Step == 3) cts.Cancel(); });
+        var threads = new HashSet<int>();
+        stopped.Progress = new SyncProgress<FineTuneProgress>(p =>
+        {
+            threads.Add(TorchSharp.torch.get_num_threads());
+            if (!p.IsEpochEnd && p.Epoch == 2 && p.Step == 3) cts.Cancel();
+        });
         Assert.ThrowsExactly<OperationCanceledException>(() => ml.MulticlassClassification.Trainers.GeoImageClassifier(stopped).Fit(train));
         var info = FineTuneCheckpoint.Verify(checkpoint);
         Assert.AreEqual((1, 3L), (info.Epoch, info.StepInEpoch), "cancelled after step 3 of epoch 2");
         Assert.HasCount(1, info.Epochs);
+        CollectionAssert.AreEqual(new[] { 1 }, threads.ToArray(), "the Threads option reaches libtorch");
 
         var resume = Options(validation);
         resume.TrainingCheckpointPath = checkpoint;
