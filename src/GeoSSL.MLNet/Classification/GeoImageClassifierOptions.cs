@@ -127,6 +127,7 @@ public sealed class GeoImageClassifierOptions
     /// <summary>
     /// Also write the trained classifier as a TorchSharp checkpoint here (<c>ClassifierCheckpoint</c>: a JSON header and the
     /// state dict under torchvision's resnet key names, fc included), to continue in TorchSharp or compare with PyTorch. Optional.
+    /// Written once, after training; to survive a crash and resume mid-run, set <see cref="TrainingCheckpointPath"/> instead.
     /// </summary>
     public string? CheckpointPath { get; set; }
 }
