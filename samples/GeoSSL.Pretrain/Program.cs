@@ -12,11 +12,14 @@ using Microsoft.ML.Data;
 //   pretrain [--manifest FILE] [--out DIR] [--epochs N] [--variant MoCoV2GeoTemporalPositives] [--device auto] [--resume CKPT]
 //            [--batch-size 64] [--image-size 64] [--width 64] [--checkpoint-every-steps N] [--threads N] [--overwrite]
 //   featurize --model MODEL.zip --manifest FILE --out FEATURES.csv
+//   finetune [--manifest FILE] [--out DIR] [--epochs N] [--device auto] [--resume TRAINING.ckpt] [--batch-size 32] [--image-size 64]
+//            [--width 64] [--checkpoint-every-steps N] [--threads N] [--overwrite]   (bundled EuroSAT subset; see FineTuneCommand)
 // A second run keeps the first: without --out it writes to runs/sample-2, runs/sample-3, ...; with --out to a folder that
 // holds a run it stops (unless --overwrite). Ctrl+C stops within a step and writes a checkpoint to resume from.
 var argsMap = ParseArgs(args.Skip(1).ToArray());
 string verb = args.FirstOrDefault() ?? "pretrain";
-string repoData = FindBundledManifest();
+if (verb == "finetune") return FineTuneCommand.Run(argsMap, FindBundledManifest("eurosat-subset"));
+string repoData = FindBundledManifest("oscd-subset");
 string manifest = Path.GetFullPath(argsMap.GetValueOrDefault("manifest", repoData));
 var ml = new MLContext(seed: 1);
 string imageFolder = Path.GetDirectoryName(manifest)!;
@@ -42,7 +45,7 @@ if (verb == "featurize")
     }
     return 0;
 }
-if (verb != "pretrain") { Console.Error.WriteLine($"Unknown command '{verb}'. Use 'pretrain' or 'featurize'."); return 2; }
+if (verb != "pretrain") { Console.Error.WriteLine($"Unknown command '{verb}'. Use 'pretrain', 'finetune' or 'featurize'."); return 2; }
 
 string? resume = argsMap.GetValueOrDefault("resume");
 string outDir = Path.GetFullPath(argsMap.GetValueOrDefault("out")
@@ -114,14 +117,14 @@ static Dictionary<string, string> ParseArgs(string[] a)
     return map;
 }
 
-static string FindBundledManifest()
+static string FindBundledManifest(string subset)
 {
     for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
     {
-        var candidate = Path.Combine(dir.FullName, "samples", "data", "oscd-subset", "manifest.csv");
+        var candidate = Path.Combine(dir.FullName, "samples", "data", subset, "manifest.csv");
         if (File.Exists(candidate)) return candidate;
     }
-    return Path.Combine("samples", "data", "oscd-subset", "manifest.csv");
+    return Path.Combine("samples", "data", subset, "manifest.csv");
 }
 
 sealed class FeatureRow { public float[] Features { get; set; } = []; }

@@ -9,10 +9,13 @@ namespace GeoSSL.Core.Checkpoints;
 public static class FiniteWeights
 {
     /// <summary>Throws <see cref="InvalidDataException"/> naming <paramref name="source"/> and the first non-finite tensor.</summary>
-    public static void Require(nn.Module module, string source)
+    public static void Require(nn.Module module, string source) => Require(module.state_dict().Select(kv => (kv.Key, kv.Value)), source);
+
+    /// <summary>The same check for tensors that live outside a module (optimiser buffers, a kept copy of the best weights).</summary>
+    public static void Require(IEnumerable<(string Name, Tensor Tensor)> tensors, string source)
     {
         using var _ = no_grad();
-        foreach (var (name, t) in module.state_dict())
+        foreach (var (name, t) in tensors)
         {
             if (!t.is_floating_point()) continue;
             using var finite = t.isfinite().all();

@@ -40,6 +40,12 @@ public sealed record FineTuneResult(IReadOnlyList<FineTuneEpoch> Epochs, IReadOn
     bool EarlyStopped, bool RestoredBestWeights, TimeSpan Elapsed)
 {
     public FineTuneEpoch? Best => BestEpoch is { } b ? Epochs[b - 1] : null;
+
+    /// <summary>
+    /// True when training is over (every epoch done, or early stopping ended it); false when <see cref="FineTuneRunOptions.StopAfterEpochs"/>
+    /// stopped it first, in which case the model keeps the last epoch's weights and the best ones are not restored yet.
+    /// </summary>
+    public bool Completed { get; init; } = true;
 }
 
 /// <summary>Per-run hooks of <see cref="FineTuner.Train"/>.</summary>
@@ -47,6 +53,24 @@ public sealed record FineTuneRunOptions
 {
     /// <summary>CPU threads of libtorch (process-wide, see <see cref="Devices.CpuThreads"/>); null leaves the current count (every core by default).</summary>
     public int? Threads { get; init; }
+
+    /// <summary>
+    /// Training-state checkpoint (<see cref="FineTuneCheckpoint"/>) written during training and when cancelled; null writes none.
+    /// It is for resuming, not the trained model (save that with <see cref="ClassifierCheckpoint"/>).
+    /// </summary>
+    public string? CheckpointPath { get; init; }
+    /// <summary>Write the checkpoint every this many epochs (and at the end of the run). 0 disables periodic checkpoints.</summary>
+    public int CheckpointEveryNEpochs { get; init; } = 1;
+    /// <summary>Also write it every this many steps within an epoch; 0 disables.</summary>
+    public int CheckpointEveryNSteps { get; init; }
+    /// <summary>
+    /// Checkpoint to continue from (same epoch and step; its weights replace any loaded starting weights); null starts fresh.
+    /// With the same seed, data and thread count the resumed run ends as an uninterrupted one would.
+    /// </summary>
+    public string? ResumeFrom { get; init; }
+    /// <summary>Stop (after writing a checkpoint, if a path is set) once this many epochs are done; null trains to the end.</summary>
+    public int? StopAfterEpochs { get; init; }
+
     public IProgress<FineTuneProgress>? Progress { get; init; }
     /// <summary>Receives one line per epoch (and the start and end of the run).</summary>
     public Action<string>? Log { get; init; }

@@ -13,8 +13,10 @@ namespace GeoSSL.Core.Classification;
 /// <summary>
 /// Supervised fine-tuning of a <see cref="ResNetClassifier"/>: cross-entropy, SGD with momentum and weight decay,
 /// warm-up + cosine schedule per step, optional frozen backbone (linear probe), batched augmentation, validation every
-/// epoch, early stopping that restores the best epoch's weights, cancellation and NaN guard. Every random choice comes
-/// from the seed, so equal configurations give equal runs on the CPU.
+/// epoch, early stopping that restores the best epoch's weights, NaN guard, and the crash safety of pretraining: periodic
+/// atomic training checkpoints (<see cref="FineTuneCheckpoint"/>), exact resume at an epoch or step, and cancellation that
+/// writes a checkpoint. Every random choice comes from (seed, epoch, step), so equal configurations give equal runs on the
+/// CPU, whether or not they were interrupted and resumed.
 /// </summary>
 public sealed class FineTuner : IDisposable
 {
@@ -65,10 +67,14 @@ public sealed class FineTuner : IDisposable
     public void LoadInitialWeights(string path, bool reverseInputChannels = false) =>
         Import.InitialWeights.LoadInto(model.Encoder, path, reverseInputChannels);
 
+    /// <summary>Rebuilds a fine-tuner from a training checkpoint's configuration (its weights are loaded by <see cref="Train"/> with ResumeFrom).</summary>
+    public static FineTuner FromCheckpoint(string path, string? deviceSpec = "auto") => new(FineTuneCheckpoint.Verify(path).Config, deviceSpec);
+
     public FineTuneResult Train(ILabeledImageSource train, ILabeledImageSource? validation = null, FineTuneRunOptions? run = null)
     {
         ArgumentNullException.ThrowIfNull(train);
         run ??= new FineTuneRunOptions();
+        CheckRunOptions(run);
         CpuThreads.Apply(run.Threads);
         CheckSource(train, nameof(train));
         if (validation is not null) CheckSource(validation, nameof(validation));
@@ -78,39 +84,46 @@ public sealed class FineTuner : IDisposable
             throw new ArgumentException($"Validation images are {validation.Height}x{validation.Width} but training images are {train.Height}x{train.Width}.", nameof(validation));
 
         int n = train.Count, size = train.Height;
+        var data = new FineTuneData(n, validation?.Count, size);
+        // Checkpoint problems (missing, corrupt, other settings or data) stop the run here, before any step.
+        using var state = run.ResumeFrom is null ? new FineTuneState() : ResumeState(run.ResumeFrom, data);
         var batches = BatchPlan(n, config.BatchSize);
         long stepsPerEpoch = batches.Count;
         var augmenter = config.Augment ? new BatchAugmenter(config.AugmentationFor(size), train.Channels) : null;
         int imageBytes = train.Channels * train.Height * train.Width;
         var buffer = new byte[(batches.Max(b => b.Count)) * imageBytes];
         var labels = new long[batches.Max(b => b.Count)];
+        int stopAt = Math.Min(config.Epochs, run.StopAfterEpochs ?? config.Epochs);
+        void Save() { if (run.CheckpointPath is not null) FineTuneCheckpoint.Save(run.CheckpointPath, config, data, state, model, optimizer); }
 
-        var epochs = new List<FineTuneEpoch>();
-        var stepLosses = new List<float>();
-        int? bestEpoch = null;
-        double bestAccuracy = double.NegativeInfinity;
-        int sinceBest = 0;
-        bool earlyStopped = false, restored = false;
-        Dictionary<string, Tensor>? bestWeights = null;
         var total = Stopwatch.StartNew();
-        long globalStep = 0;
         run.Log?.Invoke($"Fine-tuning {ResNetClassifier.Describe(config.Encoder)} for {config.NumClasses} classes on {n} images of {size}x{size}" +
             $"{(validation is null ? "" : $" (validation {validation.Count})")}: {stepsPerEpoch} steps/epoch of up to {config.BatchSize}, {config.Epochs} epochs, " +
-            $"{(config.FreezeBackbone ? "frozen backbone (fc only)" : "all layers")}, augmentation {(config.Augment ? "on" : "off")}, device {device}.");
+            $"{(config.FreezeBackbone ? "frozen backbone (fc only)" : "all layers")}, augmentation {(config.Augment ? "on" : "off")}, device {device}." +
+            (run.ResumeFrom is null ? "" : state.EarlyStopped || state.Epoch >= config.Epochs
+                ? $" Resumed from '{run.ResumeFrom}': that run is finished; nothing left to train."
+                : $" Resumed from '{run.ResumeFrom}' at epoch {state.Epoch + 1}, step {state.StepInEpoch + 1}."));
         try
         {
-            for (int epoch = 0; epoch < config.Epochs; epoch++)
+            while (state.Epoch < stopAt && !state.EarlyStopped)
             {
+                int epoch = state.Epoch;
                 var order = StepRandom.EpochOrder(config.Seed, epoch, n);
                 SetTrainingMode();
+                double epochStartSeconds = state.EpochSeconds;
                 var epochClock = Stopwatch.StartNew();
                 var window = Stopwatch.StartNew();
-                long windowImages = 0, seen = 0, correct = 0;
-                double lossSum = 0, lr = 0;
-                for (int step = 0; step < stepsPerEpoch; step++, globalStep++)
+                long windowImages = 0;
+                while (state.StepInEpoch < stepsPerEpoch)
                 {
-                    run.CancellationToken.ThrowIfCancellationRequested();
-                    lr = LearningRateSchedule.At(config.LearningRate, config.Epochs, config.WarmupEpochs, config.CosineSchedule, globalStep, stepsPerEpoch);
+                    if (run.CancellationToken.IsCancellationRequested)
+                    {
+                        state.EpochSeconds = epochStartSeconds + epochClock.Elapsed.TotalSeconds;
+                        Save();
+                        run.CancellationToken.ThrowIfCancellationRequested();
+                    }
+                    int step = (int)state.StepInEpoch;
+                    double lr = LearningRateSchedule.At(config.LearningRate, config.Epochs, config.WarmupEpochs, config.CosineSchedule, state.GlobalStep, stepsPerEpoch);
                     var (start, count) = batches[step];
                     for (int i = 0; i < count; i++)
                     {
@@ -123,64 +136,96 @@ public sealed class FineTuner : IDisposable
                     if (!double.IsFinite(loss))
                         throw new InvalidOperationException(
                             $"The fine-tuning loss became {loss} at epoch {epoch + 1}, step {step + 1} (learning rate {lr:G3}). " +
-                            "Lower LearningRate or add WarmupEpochs (or report it with the settings: it can also be a numerical fault of the backend).");
-                    stepLosses.Add((float)loss);
-                    lossSum += loss * count; seen += count; correct += right; windowImages += count;
-                    long done = step + 1;
+                            "Lower LearningRate or add WarmupEpochs (or report it with the settings: it can also be a numerical fault of the backend)" +
+                            (run.CheckpointPath is null ? "." : $"; the checkpoint '{run.CheckpointPath}' still holds the last good state."));
+                    state.StepLosses.Add((float)loss);
+                    state.EpochLossSum += loss * count; state.EpochSeen += count; state.EpochCorrect += right;
+                    state.StepInEpoch++; state.GlobalStep++; // from here on the state names the next step to run
+                    windowImages += count;
+                    long done = state.StepInEpoch;
                     if (run.Progress is not null && config.ReportEveryNSteps > 0 && done % config.ReportEveryNSteps == 0 && done < stepsPerEpoch)
                     {
                         run.Progress.Report(new FineTuneProgress
                         {
                             Epoch = epoch + 1, Epochs = config.Epochs, Step = done, StepsPerEpoch = stepsPerEpoch, Loss = loss,
-                            TrainAccuracy = (double)correct / seen, LearningRate = lr,
+                            TrainAccuracy = (double)state.EpochCorrect / state.EpochSeen, LearningRate = lr,
                             ImagesPerSecond = windowImages / Math.Max(window.Elapsed.TotalSeconds, 1e-9), Elapsed = total.Elapsed,
                         });
                         window.Restart(); windowImages = 0;
                     }
+                    if (run.CheckpointEveryNSteps > 0 && done % run.CheckpointEveryNSteps == 0 && done < stepsPerEpoch)
+                    {
+                        state.EpochSeconds = epochStartSeconds + epochClock.Elapsed.TotalSeconds;
+                        Save();
+                    }
                 }
-                double trainSeconds = epochClock.Elapsed.TotalSeconds;
+                double trainSeconds = epochStartSeconds + epochClock.Elapsed.TotalSeconds;
                 double? valLoss = null, valAccuracy = null;
                 if (validation is not null) (valLoss, valAccuracy) = Evaluate(validation);
-                var summary = new FineTuneEpoch(epoch + 1, lossSum / seen, (double)correct / seen, valLoss, valAccuracy, lr,
-                    seen / Math.Max(trainSeconds, 1e-9), epochClock.Elapsed.TotalSeconds);
-                epochs.Add(summary);
+                // The epoch's rate is its last step's: recomputed from the step number, so a resumed epoch reports the same.
+                double epochLr = LearningRateSchedule.At(config.LearningRate, config.Epochs, config.WarmupEpochs, config.CosineSchedule, state.GlobalStep - 1, stepsPerEpoch);
+                long seen = state.EpochSeen;
+                var summary = new FineTuneEpoch(epoch + 1, state.EpochLossSum / seen, (double)state.EpochCorrect / seen, valLoss, valAccuracy, epochLr,
+                    seen / Math.Max(trainSeconds, 1e-9), epochStartSeconds + epochClock.Elapsed.TotalSeconds);
+                state.Epochs.Add(summary);
                 if (valAccuracy is { } accuracy)
                 {
-                    if (accuracy > bestAccuracy)
+                    if (accuracy > state.BestAccuracy)
                     {
-                        bestAccuracy = accuracy; bestEpoch = epoch + 1; sinceBest = 0;
-                        if (config.EarlyStopping) { DisposeAll(bestWeights); bestWeights = Snapshot(); }
+                        state.BestAccuracy = accuracy; state.BestEpoch = epoch + 1; state.EpochsSinceBest = 0;
+                        if (config.EarlyStopping) state.KeepBestWeights(Snapshot());
                     }
-                    else sinceBest++;
+                    else state.EpochsSinceBest++;
                 }
+                state.Epoch++; state.StepInEpoch = 0; state.EpochLossSum = 0; state.EpochSeen = state.EpochCorrect = 0; state.EpochSeconds = 0;
                 var report = new FineTuneProgress
                 {
                     IsEpochEnd = true, Epoch = epoch + 1, Epochs = config.Epochs, Step = stepsPerEpoch, StepsPerEpoch = stepsPerEpoch,
                     Loss = summary.TrainLoss, TrainAccuracy = summary.TrainAccuracy, ValidationLoss = valLoss, ValidationAccuracy = valAccuracy,
-                    LearningRate = lr, ImagesPerSecond = summary.ImagesPerSecond, Elapsed = total.Elapsed,
+                    LearningRate = epochLr, ImagesPerSecond = summary.ImagesPerSecond, Elapsed = total.Elapsed,
                 };
                 run.Progress?.Report(report);
                 run.Log?.Invoke(report.ToString());
-                if (config.EarlyStopping && sinceBest >= config.EarlyStoppingPatience && epoch + 1 < config.Epochs)
+                if (config.EarlyStopping && state.EpochsSinceBest >= config.EarlyStoppingPatience && epoch + 1 < config.Epochs)
                 {
-                    earlyStopped = true;
-                    run.Log?.Invoke($"Early stopping after epoch {epoch + 1}: validation accuracy has not improved for {sinceBest} epoch(s) (best {bestAccuracy:P1} at epoch {bestEpoch}).");
-                    break;
+                    state.EarlyStopped = true;
+                    run.Log?.Invoke($"Early stopping after epoch {epoch + 1}: validation accuracy has not improved for {state.EpochsSinceBest} epoch(s) " +
+                        $"(best {state.BestAccuracy:P1} at epoch {state.BestEpoch}).");
                 }
+                bool periodic = run.CheckpointEveryNEpochs > 0 && state.Epoch % run.CheckpointEveryNEpochs == 0;
+                if (periodic || state.Epoch == stopAt || state.EarlyStopped) Save();
             }
-            if (bestWeights is not null && bestEpoch != epochs.Count)
+            bool completed = state.EarlyStopped || state.Epoch >= config.Epochs;
+            bool restored = false;
+            // The checkpoint keeps the last epoch's weights; the best ones are put in place only once training is over.
+            if (completed && state.BestWeights is not null && state.BestEpoch != state.Epochs.Count)
             {
-                Restore(bestWeights);
+                Restore(state.BestWeights);
                 restored = true;
-                run.Log?.Invoke($"Restored the weights of epoch {bestEpoch} (validation accuracy {bestAccuracy:P1}).");
+                run.Log?.Invoke($"Restored the weights of epoch {state.BestEpoch} (validation accuracy {state.BestAccuracy:P1}).");
             }
+            return new FineTuneResult(state.Epochs.ToList(), state.StepLosses.ToList(), state.BestEpoch, state.EarlyStopped, restored, total.Elapsed)
+            {
+                Completed = completed,
+            };
         }
         finally
         {
-            DisposeAll(bestWeights);
             model.eval();
         }
-        return new FineTuneResult(epochs, stepLosses, bestEpoch, earlyStopped, restored, total.Elapsed);
+    }
+
+    private FineTuneState ResumeState(string path, FineTuneData data)
+    {
+        FineTuneCheckpoint.RequireSameSettings(path, FineTuneCheckpoint.Verify(path), config, data);
+        return FineTuneCheckpoint.Load(path, model, optimizer);
+    }
+
+    private static void CheckRunOptions(FineTuneRunOptions run)
+    {
+        if (run.CheckpointEveryNEpochs < 0) throw new ArgumentOutOfRangeException(nameof(run.CheckpointEveryNEpochs), run.CheckpointEveryNEpochs, "Cannot be negative (0 turns periodic checkpoints off).");
+        if (run.CheckpointEveryNSteps < 0) throw new ArgumentOutOfRangeException(nameof(run.CheckpointEveryNSteps), run.CheckpointEveryNSteps, "Cannot be negative (0 turns step checkpoints off).");
+        if (run.StopAfterEpochs < 1) throw new ArgumentOutOfRangeException(nameof(run.StopAfterEpochs), run.StopAfterEpochs, "Stop after at least one epoch (or null to train to the end).");
     }
 
     /// <summary>Mean cross-entropy and accuracy on <paramref name="data"/> (eval mode, no gradients). Leaves the model in eval mode.</summary>
@@ -305,13 +350,6 @@ public sealed class FineTuner : IDisposable
     {
         using var _ = no_grad();
         foreach (var (name, t) in model.state_dict()) t.copy_(weights[name]);
-    }
-
-    private static void DisposeAll(Dictionary<string, Tensor>? weights)
-    {
-        if (weights is null) return;
-        foreach (var t in weights.Values) t.Dispose();
-        weights.Clear();
     }
 
     public void Dispose()

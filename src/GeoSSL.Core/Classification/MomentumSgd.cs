@@ -60,6 +60,48 @@ public sealed class MomentumSgd : IDisposable
         }
     }
 
+    /// <summary>
+    /// Writes the momentum buffers (one presence flag per parameter, then the buffer), so a resumed run takes the same next
+    /// step as an uninterrupted one: without them the first step after a resume would start the momentum from zero.
+    /// </summary>
+    public void SaveState(BinaryWriter writer)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        writer.Write(buffers.Length);
+        foreach (var b in buffers)
+        {
+            writer.Write(b is not null);
+            b?.Save(writer);
+        }
+    }
+
+    /// <summary>Reads what <see cref="SaveState"/> wrote; throws <see cref="InvalidDataException"/> if it was written for other parameters.</summary>
+    public void LoadState(BinaryReader reader)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        int count = reader.ReadInt32();
+        if (count != buffers.Length)
+            throw new InvalidDataException($"The optimiser state holds {count} momentum buffer(s) but this optimiser has {buffers.Length} parameters.");
+        for (int i = 0; i < count; i++)
+        {
+            buffers[i]?.Dispose();
+            buffers[i] = null;
+            if (!reader.ReadBoolean()) continue;
+            var buffer = zeros_like(parameters[i]).DetachFromDisposeScope();
+            try { buffer.Load(reader); }
+            catch (ArgumentException e)
+            {
+                buffer.Dispose();
+                throw new InvalidDataException($"Momentum buffer {i} does not fit its parameter ({e.Message}).", e);
+            }
+            buffers[i] = buffer;
+        }
+    }
+
+    /// <summary>The momentum buffers that exist so far, named by parameter position (for checks such as finiteness).</summary>
+    public IEnumerable<(string Name, Tensor Tensor)> MomentumBuffers() =>
+        buffers.Select((b, i) => (Name: $"momentum[{i}]", Tensor: b)).Where(x => x.Tensor is not null).Select(x => (x.Name, x.Tensor!));
+
     public void Dispose()
     {
         for (int i = 0; i < buffers.Length; i++)

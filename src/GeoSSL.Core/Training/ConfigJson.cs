@@ -3,7 +3,10 @@ using System.Text.Json.Serialization;
 
 namespace GeoSSL.Core.Training;
 
-/// <summary>JSON form of <see cref="PretrainConfig"/>, stored in checkpoints so a model can be rebuilt from one file.</summary>
+/// <summary>
+/// JSON form of <see cref="PretrainConfig"/> and <see cref="Classification.FineTuneConfig"/>, stored in checkpoints so a run
+/// can be rebuilt from one file and a resume can be compared setting by setting (<see cref="Checkpoints.SettingsDiff"/>).
+/// </summary>
 public static class ConfigJson
 {
     private static readonly JsonSerializerOptions Options = new()
@@ -16,4 +19,15 @@ public static class ConfigJson
 
     public static PretrainConfig Deserialize(string json) =>
         JsonSerializer.Deserialize<PretrainConfig>(json, Options) ?? throw new InvalidDataException("Empty training configuration.");
+
+    public static string Serialize(Classification.FineTuneConfig config) => JsonSerializer.Serialize(config, Options);
+
+    public static Classification.FineTuneConfig DeserializeFineTune(string json) =>
+        JsonSerializer.Deserialize<Classification.FineTuneConfig>(json, Options) ?? throw new InvalidDataException("Empty fine-tuning configuration.");
+
+    /// <summary>Any other value in the same form (e.g. the data shape a checkpoint was written for).</summary>
+    internal static string SerializeValue<T>(T value) => JsonSerializer.Serialize(value, Options);
+
+    internal static T DeserializeValue<T>(string json) where T : class =>
+        JsonSerializer.Deserialize<T>(json, Options) ?? throw new InvalidDataException($"Empty {typeof(T).Name}.");
 }

@@ -3,6 +3,7 @@ using GeoSSL.Core.Import;
 using GeoSSL.Core.Classification;
 using GeoSSL.Core.Export;
 using GeoSSL.Core.Networks;
+using GeoSSL.Data.Files;
 using GeoSSL.Data.Records;
 using GeoSSL.MLNet.Logging;
 using GeoSSL.MLNet.Reading;
@@ -52,8 +53,13 @@ public sealed class GeoImageClassifierEstimator : IEstimator<GeoImageClassificat
                     $"[{Preview(classes.Names)}]; map both with the same fitted MapValueToKey transformer.", nameof(options.ValidationSet));
             validationKind = InputColumns.ImageKind(validationData.Schema, options.ImageColumnName, nameof(options.ImageColumnName) + " (in ValidationSet)");
         }
+        // Files first, data second: an earlier run's checkpoint, a bad resume file or other settings stop Fit before any image is read.
+        RunOutputs.RequireFree([(nameof(options.TrainingCheckpointPath), options.TrainingCheckpointPath)], options.TrainingCheckpointPath,
+            options.ResumeFromTrainingCheckpoint, options.OverwriteExistingOutputs, nameof(options.OverwriteExistingOutputs));
+        var resumed = options.ResumeFromTrainingCheckpoint is { } resumePath ? FineTuneCheckpoint.Verify(resumePath) : null;
         var (encoder, mean, std) = StartingPoint();
         var config = BuildConfig(encoder, classes.Count, mean, std);
+        if (resumed is not null) FineTuneCheckpoint.RequireSameSettings(options.ResumeFromTrainingCheckpoint!, resumed, config);
 
         using var log = new MLContextChannel(catalog, "GeoImageClassifier");
         var trainInput = new ClassifierInput(options.ImageColumnName, imageKind, options.ImageFolder, options.ImageSize);
@@ -68,7 +74,7 @@ public sealed class GeoImageClassifierEstimator : IEstimator<GeoImageClassificat
         }
 
         using var tuner = new FineTuner(config, options.Device);
-        if (options.InitialEncoderPath is not null)
+        if (options.InitialEncoderPath is not null && resumed is null) // a resumed run takes every weight from its checkpoint
         {
             if (Checkpoint.IsCheckpoint(options.InitialEncoderPath))
             {
@@ -83,7 +89,9 @@ public sealed class GeoImageClassifierEstimator : IEstimator<GeoImageClassificat
         }
         var result = tuner.Train(train, validation, new FineTuneRunOptions
         {
-            Progress = options.Progress, Log = log.Info, CancellationToken = options.CancellationToken,
+            Progress = options.Progress, Log = log.Info, CancellationToken = options.CancellationToken, Threads = options.Threads,
+            CheckpointPath = options.TrainingCheckpointPath, CheckpointEveryNEpochs = options.CheckpointEveryNEpochs,
+            CheckpointEveryNSteps = options.CheckpointEveryNSteps, ResumeFrom = options.ResumeFromTrainingCheckpoint,
         });
 
         var exportOptions = new OnnxClassifierExportOptions
@@ -182,12 +190,23 @@ public sealed class GeoImageClassifierEstimator : IEstimator<GeoImageClassificat
     private void ValidateOptions()
     {
         if (options.ImageSize < 8) throw new ArgumentOutOfRangeException(nameof(options.ImageSize), options.ImageSize, "ImageSize must be at least 8 pixels.");
+        if (options.CheckpointEveryNEpochs < 0)
+            throw new ArgumentOutOfRangeException(nameof(options.CheckpointEveryNEpochs), options.CheckpointEveryNEpochs, "Cannot be negative (0 writes the training checkpoint only at the end).");
+        if (options.CheckpointEveryNSteps < 0)
+            throw new ArgumentOutOfRangeException(nameof(options.CheckpointEveryNSteps), options.CheckpointEveryNSteps, "Cannot be negative (0 turns step checkpoints off).");
+        GeoSSL.Core.Devices.CpuThreads.Validate(options.Threads, nameof(options.Threads));
+        if (options.TrainingCheckpointPath is not null && options.CheckpointPath is not null && SameFile(options.TrainingCheckpointPath, options.CheckpointPath))
+            throw new ArgumentException($"TrainingCheckpointPath and CheckpointPath are the same file '{options.CheckpointPath}': the training state and the trained model need two files.",
+                nameof(options.TrainingCheckpointPath));
         if (options.EarlyStoppingPatience is > 0 && options.ValidationSet is null)
             throw new ArgumentException($"EarlyStoppingPatience ({options.EarlyStoppingPatience}) needs a ValidationSet.", nameof(options.EarlyStoppingPatience));
         // The rest is checked by FineTuneConfig.Validate; check it early with the random-init shape.
         BuildConfig(new ResNetOptions { Depth = options.Architecture, BaseWidth = options.BaseWidth, SmallInputStem = options.SmallInputStem }, 2,
             OnnxExportOptions.ImageNetMean, OnnxExportOptions.ImageNetStd);
     }
+
+    private static bool SameFile(string a, string b) =>
+        string.Equals(Path.GetFullPath(a), Path.GetFullPath(b), OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal);
 
     private static string Preview(IReadOnlyList<string> names) =>
         string.Join(", ", names.Take(12)) + (names.Count > 12 ? $", ... ({names.Count})" : "");

@@ -91,8 +91,34 @@ public sealed class GeoImageClassifierOptions
     public IProgress<FineTuneProgress>? Progress { get; set; }
     /// <summary>Report progress every this many steps, besides every epoch end. Default 10; 0 for epoch ends only.</summary>
     public int ReportEveryNSteps { get; set; } = 10;
-    /// <summary>Stops training (Fit throws OperationCanceledException).</summary>
+    /// <summary>
+    /// Stops training within one step (Fit throws OperationCanceledException); with <see cref="TrainingCheckpointPath"/> set,
+    /// a checkpoint is written first, so the run can continue with <see cref="ResumeFromTrainingCheckpoint"/>.
+    /// </summary>
     public CancellationToken CancellationToken { get; set; }
+
+    // ---- crash safety and resume -----------------------------------------------------------------------------------
+    /// <summary>
+    /// Training-state checkpoint (weights, optimiser momentum, epoch and step, losses, early-stopping state), written
+    /// atomically every <see cref="CheckpointEveryNEpochs"/> epochs, every <see cref="CheckpointEveryNSteps"/> steps, at the
+    /// end and on cancellation, to resume an interrupted Fit. Not the trained model (that is <see cref="CheckpointPath"/>).
+    /// An existing file from an earlier run is refused unless this Fit resumes from it or <see cref="OverwriteExistingOutputs"/> is set. Optional.
+    /// </summary>
+    public string? TrainingCheckpointPath { get; set; }
+    /// <summary>Write <see cref="TrainingCheckpointPath"/> every this many epochs (and at the end). 0: only at the end and on cancellation. Default 1.</summary>
+    public int CheckpointEveryNEpochs { get; set; } = 1;
+    /// <summary>Also write <see cref="TrainingCheckpointPath"/> every this many steps within an epoch (a kill loses at most that many steps). 0: off (default).</summary>
+    public int CheckpointEveryNSteps { get; set; }
+    /// <summary>
+    /// Continue the run that wrote this training checkpoint, at its epoch and step; with the same options, data and thread
+    /// count the result equals an uninterrupted Fit. Only <see cref="Epochs"/> (and <see cref="ReportEveryNSteps"/>) may
+    /// differ; any other difference is named before an image is read. Usually the same file as <see cref="TrainingCheckpointPath"/>.
+    /// </summary>
+    public string? ResumeFromTrainingCheckpoint { get; set; }
+    /// <summary>Let this Fit replace an existing <see cref="TrainingCheckpointPath"/> of an earlier run (default false: refused).</summary>
+    public bool OverwriteExistingOutputs { get; set; }
+    /// <summary>CPU threads of libtorch for this Fit (process-wide); null leaves the current count. Equal counts give bit-equal runs.</summary>
+    public int? Threads { get; set; }
     /// <summary>
     /// Also write the trained classifier as ONNX here: input "input" float [N,3,S,S] RGB 0..255 planar (normalisation
     /// inside), outputs "probabilities" [N,classes] and "label_index" int64 [N,1]; class names in the metadata. Optional.
@@ -101,6 +127,7 @@ public sealed class GeoImageClassifierOptions
     /// <summary>
     /// Also write the trained classifier as a TorchSharp checkpoint here (<c>ClassifierCheckpoint</c>: a JSON header and the
     /// state dict under torchvision's resnet key names, fc included), to continue in TorchSharp or compare with PyTorch. Optional.
+    /// Written once, after training; to survive a crash and resume mid-run, set <see cref="TrainingCheckpointPath"/> instead.
     /// </summary>
     public string? CheckpointPath { get; set; }
 }
