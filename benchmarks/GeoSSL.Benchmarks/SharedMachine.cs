@@ -17,7 +17,7 @@ internal static class SharedMachine
         int pairThreads = args.Int("threads", Math.Max(1, cores / 2));
         var passOn = rawArgs.Skip(1).ToList();
         Console.WriteLine($"Shared machine: ResNet-18, {args.Int("size", 64)} px, batch {args.Int("batch", 128)}, {args.Int("epochs", 3)} epochs per job " +
-            $"(first excluded), {cores} cores, OMP_WAIT_POLICY={Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") ?? "(library default: PASSIVE)"}");
+            $"(first excluded), {cores} cores, OpenMP waiting: {GeoSSL.Core.Devices.CpuThreads.WaitPolicy}");
         double alone = Children(passOn, 1, null).Single();
         var pairDefault = Children(passOn, 2, null);
         var pairCapped = Children(passOn, 2, pairThreads);
@@ -31,7 +31,7 @@ internal static class SharedMachine
     }
 
     private static void Row(string name, string threads, IReadOnlyList<double> rates, double alone) =>
-        Console.WriteLine($"| {name} | {threads} | {string.Join(" / ", rates.Select(r => r.ToString("F1", CultureInfo.InvariantCulture)))} | {rates.Sum():F1} | {rates.Sum() / alone:P0} |");
+        Console.WriteLine($"| {name} | {threads} | {string.Join(" / ", rates.Select(r => r.ToString("F1", CultureInfo.InvariantCulture)))} | {rates.Sum():F1} | {100 * rates.Sum() / alone:F0}% |");
 
     /// <summary>Starts <paramref name="count"/> children at once and returns each one's training images/s.</summary>
     private static IReadOnlyList<double> Children(List<string> passOn, int count, int? threads)
