@@ -54,7 +54,8 @@ public sealed class GeoImageClassifierEstimator : IEstimator<GeoImageClassificat
             validationKind = InputColumns.ImageKind(validationData.Schema, options.ImageColumnName, nameof(options.ImageColumnName) + " (in ValidationSet)");
         }
         // Files first, data second: an earlier run's checkpoint, a bad resume file or other settings stop Fit before any image is read.
-        RunOutputs.RequireFree([(nameof(options.TrainingCheckpointPath), options.TrainingCheckpointPath)], options.TrainingCheckpointPath,
+        RunOutputs.RequireFree([(nameof(options.TrainingCheckpointPath), options.TrainingCheckpointPath), (nameof(options.CheckpointPath), options.CheckpointPath),
+                (nameof(options.OnnxExportPath), options.OnnxExportPath)], options.TrainingCheckpointPath,
             options.ResumeFromTrainingCheckpoint, options.OverwriteExistingOutputs, nameof(options.OverwriteExistingOutputs));
         var resumed = options.ResumeFromTrainingCheckpoint is { } resumePath ? FineTuneCheckpoint.Verify(resumePath) : null;
         var (encoder, mean, std) = StartingPoint();

@@ -92,6 +92,31 @@ public sealed class GeoImageClassifierResumeTests
     }
 
     [TestMethod]
+    public void EarlierRunsModelFiles_AreRefusedBeforeReading_UnlessOverwriting()
+    {
+        var (train, validation) = Data();
+        var folder = TestData.TempFolder("classifier-model-files");
+        var first = Options(validation, epochs: 1);
+        first.CheckpointPath = Path.Combine(folder, "classifier.ckpt");
+        first.OnnxExportPath = Path.Combine(folder, "classifier.onnx");
+        using (ml.MulticlassClassification.Trainers.GeoImageClassifier(first).Fit(train)) { }
+        var model = File.ReadAllBytes(first.CheckpointPath);
+
+        var again = Options(validation, epochs: 1);
+        again.CheckpointPath = first.CheckpointPath;
+        var e = Assert.ThrowsExactly<IOException>(() => ml.MulticlassClassification.Trainers.GeoImageClassifier(again).Fit(RowsThatCannotBeRead()));
+        StringAssert.Contains(e.Message, "CheckpointPath");
+        StringAssert.Contains(e.Message, first.CheckpointPath);
+        var onnx = Options(validation, epochs: 1);
+        onnx.OnnxExportPath = first.OnnxExportPath;
+        StringAssert.Contains(Assert.ThrowsExactly<IOException>(() => ml.MulticlassClassification.Trainers.GeoImageClassifier(onnx).Fit(RowsThatCannotBeRead())).Message, "OnnxExportPath");
+        CollectionAssert.AreEqual(model, File.ReadAllBytes(first.CheckpointPath), "the earlier run's model changed");
+
+        again.OverwriteExistingOutputs = true;
+        using (ml.MulticlassClassification.Trainers.GeoImageClassifier(again).Fit(train)) { }
+    }
+
+    [TestMethod]
     public void EarlierRunsCheckpoint_IsRefusedBeforeReading_UnlessResumingOrOverwriting()
     {
         var (train, validation) = Data();
