@@ -16,8 +16,10 @@ using Microsoft.ML.Data;
 //            [--width 64] [--checkpoint-every-steps N] [--threads N] [--overwrite]   (bundled EuroSAT subset; see FineTuneCommand)
 // A second run keeps the first: without --out it writes to runs/sample-2, runs/sample-3, ...; with --out to a folder that
 // holds a run it stops (unless --overwrite). Ctrl+C stops within a step and writes a checkpoint to resume from.
-var argsMap = ParseArgs(args.Skip(1).ToArray());
-string verb = args.FirstOrDefault() ?? "pretrain";
+// The verb may be left out: options alone (as the README shows them) mean pretrain.
+bool verbGiven = args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal);
+var argsMap = ParseArgs(args.Skip(verbGiven ? 1 : 0).ToArray());
+string verb = verbGiven ? args[0] : "pretrain";
 if (verb == "finetune") return FineTuneCommand.Run(argsMap, FindBundledManifest("eurosat-subset"));
 string repoData = FindBundledManifest("oscd-subset");
 string manifest = Path.GetFullPath(argsMap.GetValueOrDefault("manifest", repoData));
