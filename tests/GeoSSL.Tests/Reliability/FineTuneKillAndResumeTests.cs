@@ -21,41 +21,22 @@ public sealed class FineTuneKillAndResumeTests
     private static readonly string[] Settings =
         ["--epochs", "5", "--batch-size", "32", "--image-size", "32", "--width", "16", "--checkpoint-every-steps", "3", "--device", "cpu", "--threads", "1"];
 
-    private static Process Start(params string[] args)
-    {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        info.ArgumentList.Add(SampleApp.DllPath());
-        info.ArgumentList.Add("finetune");
-        foreach (var a in args.Concat(Settings)) info.ArgumentList.Add(a);
-        return Process.Start(info)!;
-    }
-
-    private static string RunToEnd(params string[] args)
-    {
-        using var p = Start(args);
-        var stderr = p.StandardError.ReadToEndAsync();
-        string output = p.StandardOutput.ReadToEnd();
-        p.WaitForExit();
-        Assert.AreEqual(0, p.ExitCode, $"sample failed: {output}{stderr.Result}");
-        return output;
-    }
+    private static readonly SampleProcess Sample = new("finetune", Settings);
 
     [TestMethod]
     public void KillNineMidEpoch_ThenResume_EndsWithTheUninterruptedLosses()
     {
         var clock = Stopwatch.StartNew();
         var whole = TestData.TempFolder("ft-kill-whole");
-        RunToEnd("--out", whole);
+        Sample.RunToEnd("--out", whole);
         var expected = FineTuneCheckpoint.Verify(Path.Combine(whole, "training.ckpt")).StepLosses.ToList();
         Assert.HasCount(Steps, expected);
 
         var killed = TestData.TempFolder("ft-kill-killed");
         var checkpoint = Path.Combine(killed, "training.ckpt");
         var delay = new Random().Next(0, 300); // a different moment each run: during a step, a validation pass or a checkpoint write
-        using (var p = Start("--out", killed))
+        using (var p = Sample.StartAndWaitFor(checkpoint, "--out", killed))
         {
-            var wait = Stopwatch.StartNew();
-            while (!File.Exists(checkpoint) && !p.HasExited && wait.Elapsed < TimeSpan.FromMinutes(2)) Thread.Sleep(5);
             Thread.Sleep(delay);
             Assert.IsFalse(p.HasExited, "the run ended before it could be killed");
             p.Kill(entireProcessTree: true); // SIGKILL on Linux: no handler, no cleanup
@@ -69,7 +50,7 @@ public sealed class FineTuneKillAndResumeTests
         for (int i = 0; i < partial.StepLosses.Count; i++) Assert.AreEqual(expected[i], partial.StepLosses[i], 1e-5f, $"step {i} before the kill");
         Assert.IsFalse(File.Exists(Path.Combine(killed, "classifier.onnx")), "a killed run wrote no model");
 
-        RunToEnd("--resume", checkpoint);
+        Sample.RunToEnd("--resume", checkpoint);
         var resumed = FineTuneCheckpoint.Verify(checkpoint);
         Assert.HasCount(Steps, resumed.StepLosses);
         for (int i = 0; i < Steps; i++) Assert.AreEqual(expected[i], resumed.StepLosses[i], 1e-5f, $"step {i} after the resume");
@@ -81,7 +62,7 @@ public sealed class FineTuneKillAndResumeTests
         TestContext.WriteLine($"bit-identical step losses: {expected.SequenceEqual(resumed.StepLosses)}; byte-identical ONNX classifier: {sameModel}; {clock.Elapsed.TotalSeconds:F1}s");
 
         // A fresh run into the killed run's folder is refused (its training checkpoint is an earlier run's output).
-        using var again = Start("--out", killed);
+        using var again = Sample.Start("--out", killed);
         var stderr = again.StandardError.ReadToEndAsync();
         again.StandardOutput.ReadToEnd();
         again.WaitForExit();

@@ -21,24 +21,7 @@ public sealed class KillAndResumeTests
     private static readonly string[] Settings =
         ["--epochs", "3", "--batch-size", "32", "--image-size", "32", "--width", "16", "--checkpoint-every-steps", "3", "--device", "cpu", "--threads", "1"];
 
-    private static Process Start(params string[] args)
-    {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        info.ArgumentList.Add(SampleApp.DllPath());
-        info.ArgumentList.Add("pretrain");
-        foreach (var a in args.Concat(Settings)) info.ArgumentList.Add(a);
-        return Process.Start(info)!;
-    }
-
-    private static string RunToEnd(params string[] args)
-    {
-        using var p = Start(args);
-        var stderr = p.StandardError.ReadToEndAsync();
-        string output = p.StandardOutput.ReadToEnd();
-        p.WaitForExit();
-        Assert.AreEqual(0, p.ExitCode, $"sample failed: {output}{stderr.Result}");
-        return output;
-    }
+    private static readonly SampleProcess Sample = new("pretrain", Settings);
 
     private static List<float> StepLosses(string checkpoint)
     {
@@ -50,25 +33,14 @@ public sealed class KillAndResumeTests
     private static readonly Lazy<List<float>> Uninterrupted = new(() =>
     {
         var whole = TestData.TempFolder("kill-whole");
-        using var p = Start("--out", whole);
-        var stderr = p.StandardError.ReadToEndAsync();
-        string output = p.StandardOutput.ReadToEnd();
-        p.WaitForExit();
-        if (p.ExitCode != 0) throw new AssertFailedException($"sample failed: {output}{stderr.Result}");
+        Sample.RunToEnd("--out", whole);
         return StepLosses(Path.Combine(whole, "checkpoint.ckpt"));
     });
 
     [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill")]
     private static extern int Signal(int pid, int signal);
 
-    /// <summary>Starts a run and waits until it has written its first checkpoint.</summary>
-    private static Process StartAndWaitForCheckpoint(string folder)
-    {
-        var p = Start("--out", folder);
-        var clock = Stopwatch.StartNew();
-        while (!File.Exists(Path.Combine(folder, "checkpoint.ckpt")) && !p.HasExited && clock.Elapsed < TimeSpan.FromMinutes(2)) Thread.Sleep(5);
-        return p;
-    }
+    private static Process StartAndWaitForCheckpoint(string folder) => Sample.StartAndWaitFor(Path.Combine(folder, "checkpoint.ckpt"), "--out", folder);
 
     [TestMethod]
     public void CtrlC_StopsWithinAStep_WritesACheckpoint_AndTheResumeMatches()
@@ -92,7 +64,7 @@ public sealed class KillAndResumeTests
         var partial = StepLosses(checkpoint);
         Assert.IsLessThan(30, partial.Count);
         for (int i = 0; i < partial.Count; i++) Assert.AreEqual(expected[i], partial[i], 1e-5f, $"step {i} before Ctrl+C");
-        RunToEnd("--resume", checkpoint);
+        Sample.RunToEnd("--resume", checkpoint);
         var resumed = StepLosses(checkpoint);
         for (int i = 0; i < 30; i++) Assert.AreEqual(expected[i], resumed[i], 1e-5f, $"step {i} after the resume");
     }
@@ -121,7 +93,7 @@ public sealed class KillAndResumeTests
         Assert.IsGreaterThanOrEqualTo(3, partial.Count);
         for (int i = 0; i < partial.Count; i++) Assert.AreEqual(expected[i], partial[i], 1e-5f, $"step {i} before the kill");
 
-        RunToEnd("--resume", checkpoint);
+        Sample.RunToEnd("--resume", checkpoint);
         var resumed = StepLosses(checkpoint);
         Assert.HasCount(30, resumed);
         for (int i = 0; i < 30; i++) Assert.AreEqual(expected[i], resumed[i], 1e-5f, $"step {i} after the resume");
