@@ -67,18 +67,8 @@ internal static class FineTuneCommand
         Console.WriteLine($"GeoSSL sample: fine-tuning {options.Architecture} (width {options.BaseWidth}, {options.ImageSize}px) on {manifest}");
         var clock = Stopwatch.StartNew();
         var estimator = ml.MulticlassClassification.Trainers.GeoImageClassifier(options);
-        GeoImageClassificationTransformer model;
-        try { model = estimator.Fit(labelKeys.Transform(trainRaw)); }
-        catch (OperationCanceledException)
-        {
-            Console.WriteLine($"Stopped. Continue with: finetune --resume {options.TrainingCheckpointPath}");
-            return 130;
-        }
-        catch (Exception e) when (e is IOException or ArgumentException or InvalidDataException or GeoSSL.Data.Records.GeoDataException)
-        {
-            Console.Error.WriteLine($"error: {e.Message}");
-            return 1;
-        }
+        if (FitOutcome.Run(() => estimator.Fit(labelKeys.Transform(trainRaw)), $"finetune --resume {options.TrainingCheckpointPath}", out var model) is int stopped)
+            return stopped;
         using (model)
         {
             var report = estimator.LastReport!;

@@ -83,18 +83,7 @@ var options = new GeoContrastivePretrainOptions
 Console.WriteLine($"GeoSSL sample: pretraining {options.Variant} ({options.Architecture}, {options.ImageSize}px) on {manifest}");
 var clock = Stopwatch.StartNew();
 var estimator = ml.Transforms.GeoContrastivePretrain(options);
-GeoSSL.MLNet.Featurizer.GeoImageFeaturizer featurizer;
-try { featurizer = estimator.Fit(data); }
-catch (OperationCanceledException)
-{
-    Console.WriteLine($"Stopped. Continue with: --resume {options.CheckpointPath}");
-    return 130;
-}
-catch (Exception e) when (e is IOException or ArgumentException or InvalidDataException or GeoSSL.Data.Records.GeoDataException)
-{
-    Console.Error.WriteLine($"error: {e.Message}");
-    return 1;
-}
+if (FitOutcome.Run(() => estimator.Fit(data), $"--resume {options.CheckpointPath}", out var featurizer) is int stopped) return stopped;
 var report = estimator.LastReport!;
 Console.WriteLine($"Trained on {report.Images} images of {report.Locations} locations, {report.GeoClusters} geo clusters, in {clock.Elapsed.TotalSeconds:F1}s.");
 Console.WriteLine("epoch   loss  contrastive   geo     img/s");
