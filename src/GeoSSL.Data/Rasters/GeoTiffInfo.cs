@@ -28,3 +28,27 @@ public sealed record GeoTiffInfo
     /// <summary>Bytes per sample (BitsPerSample / 8).</summary>
     public int BytesPerSample => BitsPerSample / 8;
 }
+
+/// <summary>Pixel ↔ longitude/latitude for a georeferenced <see cref="GeoTiffInfo"/>.</summary>
+public static class GeoTiffInfoExtensions
+{
+    /// <summary>Longitude/latitude (degrees) of pixel position (col, row); use +0.5 for a pixel's centre.</summary>
+    public static (double Longitude, double Latitude) PixelToLonLat(this GeoTiffInfo info, double col, double row)
+    {
+        var (x, y) = RequireTransform(info).PixelToMap(col, row);
+        return RequireProjection(info).ToLonLat(x, y);
+    }
+
+    /// <summary>Fractional pixel position (col, row) of a longitude/latitude in degrees.</summary>
+    public static (double Col, double Row) LonLatToPixel(this GeoTiffInfo info, double longitude, double latitude)
+    {
+        var (x, y) = RequireProjection(info).FromLonLat(longitude, latitude);
+        return RequireTransform(info).MapToPixel(x, y);
+    }
+
+    private static GeoTransform RequireTransform(GeoTiffInfo info) => info.Transform
+        ?? throw new InvalidOperationException($"'{info.Path}' has no georeferencing (expected ModelTiepoint+ModelPixelScale or ModelTransformation tags).");
+
+    private static MapProjection RequireProjection(GeoTiffInfo info) => MapProjection.FromEpsg(info.EpsgCode
+        ?? throw new InvalidOperationException($"'{info.Path}' names no EPSG code in its GeoKey directory (expected GeographicTypeGeoKey or ProjectedCSTypeGeoKey)."));
+}

@@ -71,3 +71,33 @@ public sealed class GeoTiffReaderTests
         StringAssert.Contains(e.Message, "text.tif");
     }
 }
+
+[TestClass]
+public sealed class GeoTiffProjectionTests
+{
+    // Reference points from PROJ 9 (cs2cs EPSG:4326 -> EPSG:326xx/327xx, printed to 1e-6 m).
+    [TestMethod]
+    [DataRow(32631, 2.3522, 48.8566, 452482.532703, 5411717.176869, DisplayName = "Paris, zone 31N")]
+    [DataRow(32756, 151.2153, -33.8568, 334900.569652, 6252288.752888, DisplayName = "Sydney, zone 56S")]
+    [DataRow(32627, -20.9, 64.1, 504873.727469, 7108161.341122, DisplayName = "Iceland, zone 27N")]
+    [DataRow(32631, 6.0, 10.0, 828928.736059, 1106908.854243, DisplayName = "3 degrees east of the meridian")]
+    [DataRow(32631, -0.5, 70.0, 366464.224727, 7769707.254781, DisplayName = "70N, west edge")]
+    public void Utm_MatchesProjAndRoundTrips(int epsg, double lon, double lat, double easting, double northing)
+    {
+        var projection = MapProjection.FromEpsg(epsg);
+        var (x, y) = projection.FromLonLat(lon, lat);
+        Assert.AreEqual(easting, x, 1e-3);
+        Assert.AreEqual(northing, y, 1e-3);
+        var (lon2, lat2) = projection.ToLonLat(easting, northing);
+        Assert.AreEqual(lon, lon2, 1e-9);
+        Assert.AreEqual(lat, lat2, 1e-9);
+    }
+
+    [TestMethod]
+    public void Epsg4326_IsIdentity_OthersRefusedByCode()
+    {
+        Assert.AreEqual((2.5, 48.5), MapProjection.FromEpsg(4326).ToLonLat(2.5, 48.5));
+        var e = Assert.ThrowsExactly<NotSupportedException>(() => MapProjection.FromEpsg(2154));
+        StringAssert.Contains(e.Message, "EPSG:2154");
+    }
+}

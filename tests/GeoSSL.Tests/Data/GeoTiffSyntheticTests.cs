@@ -1,0 +1,141 @@
+using System.Diagnostics;
+using BitMiracle.LibTiff.Classic;
+using GeoSSL.Data.Rasters;
+using static GeoSSL.Tests.Data.GeoTiffWriter;
+
+namespace GeoSSL.Tests.Data;
+
+[TestClass]
+public sealed class GeoTiffSyntheticTests
+{
+    private const int W = 50, H = 37;
+
+    [TestMethod]
+    [DataRow(16, 0, 1, 16, 1, false, 5, DisplayName = "tiled uint16 LZW 1 band")]
+    [DataRow(16, 0, 3, 32, 3, false, 8, DisplayName = "tiled float32 Deflate 3 bands chunky")]
+    [DataRow(16, 0, 3, 16, 1, true, 1, DisplayName = "tiled uint16 none 3 bands planar")]
+    [DataRow(32, 0, 1, 16, 2, false, 1, DisplayName = "tiled int16 none 1 band")]
+    [DataRow(0, 5, 3, 16, 1, false, 8, DisplayName = "striped uint16 Deflate 3 bands chunky")]
+    [DataRow(0, 7, 3, 32, 3, true, 5, DisplayName = "striped float32 LZW 3 bands planar")]
+    [DataRow(0, H, 1, 8, 1, false, 1, DisplayName = "one strip uint8 none 1 band")]
+    public void WrittenFile_ReadsBackEveryWindow(int tile, int rowsPerStrip, int bands, int bits, int format, bool planar, int compression)
+    {
+        var layout = new Layout(W, H, bands, bits, (SampleFormat)format, planar, tile, rowsPerStrip, (Compression)compression);
+        var path = Path.Combine(TestData.TempFolder("geotiff-synthetic"), "t.tif");
+        Write(path, layout, tiepoint: [0, 0, 0, 2.35, 48.87, 0], pixelScale: [1e-4, 1e-4, 0], geoKeys: GeoKeys4326);
+
+        using var reader = GeoTiffReader.Open(path);
+        var info = reader.Info;
+        Assert.AreEqual(W, info.Width);
+        Assert.AreEqual(H, info.Height);
+        Assert.AreEqual(bands, info.BandCount);
+        Assert.AreEqual(bits, info.BitsPerSample);
+        Assert.AreEqual((RasterSampleFormat)format, info.SampleFormat);
+        Assert.AreEqual(planar ? RasterPlanarLayout.Planar : RasterPlanarLayout.Chunky, info.PlanarLayout);
+        Assert.AreEqual(tile > 0, info.IsTiled);
+        Assert.AreEqual(tile > 0 ? tile : W, info.BlockWidth);
+        Assert.AreEqual(tile > 0 ? tile : rowsPerStrip, info.BlockHeight);
+        Assert.AreEqual(compression, info.CompressionCode);
+        Assert.AreEqual(4326, info.EpsgCode);
+        Assert.AreEqual(new GeoTransform(2.35, 1e-4, 0, 48.87, 0, -1e-4), info.Transform);
+
+        // Whole band, a window crossing tile/strip boundaries, one at the ragged bottom-right edge, and single pixels.
+        foreach (var (x, y, w, h) in new[] { (0, 0, W, H), (10, 12, 30, 20), (40, 30, 10, 7), (15, 15, 2, 2), (49, 36, 1, 1), (0, 0, 1, 1) })
+            for (int band = 0; band < bands; band++)
+            {
+                var window = reader.ReadWindow(band, x, y, w, h);
+                for (int r = 0; r < h; r++)
+                    for (int c = 0; c < w; c++)
+                        Assert.AreEqual((float)Stored(layout, band, x + c, y + r), window[r * w + c], $"band {band} pixel ({x + c},{y + r}) of window ({x},{y},{w},{h})");
+            }
+    }
+
+    [TestMethod]
+    public void UtmFile_PixelsMapToLonLatAndBack()
+    {
+        var path = Path.Combine(TestData.TempFolder("geotiff-utm"), "utm.tif");
+        // 10 m pixels whose top-left corner is at E 452,000 N 5,412,000 in zone 31N (Paris).
+        Write(path, new Layout(W, H, 1, 16, SampleFormat.UINT, false, 16, 0, Compression.DEFLATE),
+            tiepoint: [0, 0, 0, 452000, 5412000, 0], pixelScale: [10, 10, 0], geoKeys: GeoKeysUtm(32631));
+        var info = GeoTiffReader.ReadInfo(path);
+        Assert.AreEqual(32631, info.EpsgCode);
+        Assert.AreEqual((452005.0, 5411995.0), info.Transform!.PixelToMap(0.5, 0.5));
+        var (lon, lat) = info.PixelToLonLat(0, 0);
+        Assert.AreEqual(2.3450, lon, 0.001);
+        Assert.AreEqual(48.859, lat, 0.001);
+        var (col, row) = info.LonLatToPixel(lon, lat);
+        Assert.AreEqual(0, col, 1e-6);
+        Assert.AreEqual(0, row, 1e-6);
+        var (col2, row2) = info.LonLatToPixel(2.3522, 48.8566); // cs2cs: E 452482.532703 N 5411717.176869
+        Assert.AreEqual((452482.532703 - 452000) / 10, col2, 1e-4);
+        Assert.AreEqual((5412000 - 5411717.176869) / 10, row2, 1e-4);
+    }
+
+    [TestMethod]
+    public void PixelIsPoint_ShiftsOriginHalfAPixelLikeGdal()
+    {
+        var path = Path.Combine(TestData.TempFolder("geotiff-point"), "p.tif");
+        Write(path, new Layout(W, H, 1, 16, SampleFormat.UINT, false, 0, 8, Compression.NONE),
+            tiepoint: [0, 0, 0, 452000, 5412000, 0], pixelScale: [10, 10, 0], geoKeys: GeoKeysUtm(32631, rasterType: 2));
+        var info = GeoTiffReader.ReadInfo(path);
+        Assert.AreEqual(RasterPixelType.PixelIsPoint, info.PixelType);
+        Assert.AreEqual(451995, info.Transform!.OriginX, 1e-9);
+        Assert.AreEqual(5412005, info.Transform.OriginY, 1e-9);
+    }
+
+    [TestMethod]
+    public void ModelTransformation_GivesTheAffine()
+    {
+        var path = Path.Combine(TestData.TempFolder("geotiff-matrix"), "m.tif");
+        double[] m = [20, 2, 0, 300000, 1, -20, 0, 5000000, 0, 0, 0, 0, 0, 0, 0, 1];
+        Write(path, new Layout(W, H, 1, 16, SampleFormat.UINT, false, 0, 8, Compression.NONE), transformation: m, geoKeys: GeoKeysUtm(32733));
+        var info = GeoTiffReader.ReadInfo(path);
+        Assert.AreEqual(new GeoTransform(300000, 20, 2, 5000000, 1, -20), info.Transform);
+        Assert.AreEqual(32733, info.EpsgCode);
+        var (x, y) = info.Transform!.PixelToMap(3, 4);
+        Assert.AreEqual((300000 + 60 + 8.0, 5000000 + 3 - 80.0), (x, y));
+        var (c, r) = info.Transform.MapToPixel(x, y);
+        Assert.AreEqual(3, c, 1e-9);
+        Assert.AreEqual(4, r, 1e-9);
+    }
+
+    [TestMethod]
+    public void ErrorsNameFileBandAndWindow()
+    {
+        var path = Path.Combine(TestData.TempFolder("geotiff-errors"), "e.tif");
+        Write(path, new Layout(W, H, 3, 16, SampleFormat.UINT, false, 16, 0, Compression.LZW));
+        using var reader = GeoTiffReader.Open(path);
+        Assert.IsNull(reader.Info.Transform);
+        Assert.IsNull(reader.Info.EpsgCode);
+        var e1 = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => reader.ReadWindow(3, 0, 0, 1, 1));
+        StringAssert.Contains(e1.Message, "e.tif");
+        StringAssert.Contains(e1.Message, "band 3");
+        var e2 = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => reader.ReadWindow(0, 45, 0, 10, 1));
+        StringAssert.Contains(e2.Message, "x=45");
+        StringAssert.Contains(e2.Message, "50x37");
+        var e3 = Assert.ThrowsExactly<InvalidOperationException>(() => reader.Info.PixelToLonLat(0, 0));
+        StringAssert.Contains(e3.Message, "e.tif");
+    }
+
+    [TestMethod]
+    public void LargeTiledFile_WindowReadDecodesOnlyItsTiles()
+    {
+        var path = Path.Combine(TestData.TempFolder("geotiff-large"), "big.tif");
+        const int size = 4096;
+        Write(path, new Layout(size, size, 1, 16, SampleFormat.UINT, false, 256, 0, Compression.DEFLATE));
+        using var reader = GeoTiffReader.Open(path);
+        reader.ReadWindow(0, 1000, 1000, 256, 256); // warm up
+        var sw = Stopwatch.StartNew();
+        const int reps = 20;
+        float[] window = [];
+        for (int i = 0; i < reps; i++) window = reader.ReadWindow(0, 1000 + i, 1000, 256, 256);
+        double windowMs = sw.Elapsed.TotalMilliseconds / reps;
+        sw.Restart();
+        var all = reader.ReadBand(0);
+        double bandMs = sw.Elapsed.TotalMilliseconds;
+        Console.WriteLine($"256x256 window of a 4096x4096 Deflate-tiled uint16 file: {windowMs:F2} ms (4 tiles); whole band: {bandMs:F0} ms");
+        Assert.AreEqual((float)Value(0, 1000 + reps - 1 + 255, 1255, SampleFormat.UINT), window[^1]);
+        Assert.AreEqual(size * size, all.Length);
+        Assert.IsLessThan(bandMs / 4, windowMs);
+    }
+}
