@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using BitMiracle.LibTiff.Classic;
 
 namespace GeoSSL.Data.Rasters;
