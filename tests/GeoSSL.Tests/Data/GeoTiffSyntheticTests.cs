@@ -18,9 +18,12 @@ public sealed class GeoTiffSyntheticTests
     [DataRow(0, 5, 3, 16, 1, false, 8, DisplayName = "striped uint16 Deflate 3 bands chunky")]
     [DataRow(0, 7, 3, 32, 3, true, 5, DisplayName = "striped float32 LZW 3 bands planar")]
     [DataRow(0, H, 1, 8, 1, false, 1, DisplayName = "one strip uint8 none 1 band")]
-    public void WrittenFile_ReadsBackEveryWindow(int tile, int rowsPerStrip, int bands, int bits, int format, bool planar, int compression)
+    [DataRow(16, 0, 3, 16, 1, false, 5, 2, DisplayName = "tiled uint16 LZW horizontal predictor 3 bands chunky")]
+    [DataRow(0, 4, 1, 16, 2, false, 8, 2, DisplayName = "striped int16 Deflate horizontal predictor")]
+    [DataRow(16, 0, 3, 32, 3, false, 8, 3, DisplayName = "tiled float32 Deflate floating-point predictor 3 bands chunky")]
+    public void WrittenFile_ReadsBackEveryWindow(int tile, int rowsPerStrip, int bands, int bits, int format, bool planar, int compression, int predictor = 1)
     {
-        var layout = new Layout(W, H, bands, bits, (SampleFormat)format, planar, tile, rowsPerStrip, (Compression)compression);
+        var layout = new Layout(W, H, bands, bits, (SampleFormat)format, planar, tile, rowsPerStrip, (Compression)compression, predictor);
         var path = Path.Combine(TestData.TempFolder("geotiff-synthetic"), "t.tif");
         Write(path, layout, tiepoint: [0, 0, 0, 2.35, 48.87, 0], pixelScale: [1e-4, 1e-4, 0], geoKeys: GeoKeys4326);
 

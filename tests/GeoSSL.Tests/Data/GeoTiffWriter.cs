@@ -5,7 +5,7 @@ namespace GeoSSL.Tests.Data;
 /// <summary>Writes small GeoTIFFs with LibTiff.NET for the reader tests: value(band, x, y) is known for every sample.</summary>
 internal static class GeoTiffWriter
 {
-    internal sealed record Layout(int Width, int Height, int Bands, int Bits, SampleFormat Format, bool Planar, int TileSize, int RowsPerStrip, Compression Compression);
+    internal sealed record Layout(int Width, int Height, int Bands, int Bits, SampleFormat Format, bool Planar, int TileSize, int RowsPerStrip, Compression Compression, int Predictor = 1);
 
     internal static double Value(int band, int x, int y, SampleFormat format) => format switch
     {
@@ -56,6 +56,7 @@ internal static class GeoTiffWriter
         tiff.SetField(TiffTag.PHOTOMETRIC, Photometric.MINISBLACK);
         tiff.SetField(TiffTag.PLANARCONFIG, layout.Planar ? PlanarConfig.SEPARATE : PlanarConfig.CONTIG);
         tiff.SetField(TiffTag.COMPRESSION, layout.Compression);
+        if (layout.Predictor != 1) Require(tiff.SetField(TiffTag.PREDICTOR, layout.Predictor), "predictor");
         if (layout.Bands > 1) tiff.SetField(TiffTag.EXTRASAMPLES, layout.Bands - 1, new short[layout.Bands - 1]);
         bool tiled = layout.TileSize > 0;
         if (tiled)
