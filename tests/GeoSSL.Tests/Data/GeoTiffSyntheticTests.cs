@@ -121,6 +121,16 @@ public sealed class GeoTiffSyntheticTests
     }
 
     [TestMethod]
+    public void UnsupportedSampleFormat_ErrorNamesFileAndWhatIsExpected()
+    {
+        var path = Path.Combine(TestData.TempFolder("geotiff-complex"), "complex.tif");
+        Write(path, new Layout(4, 4, 1, 16, SampleFormat.COMPLEXINT, false, 0, 4, Compression.NONE));
+        var e = Assert.ThrowsExactly<InvalidDataException>(() => GeoTiffReader.Open(path));
+        StringAssert.Contains(e.Message, "complex.tif");
+        StringAssert.Contains(e.Message, "SampleFormat is 5");
+    }
+
+    [TestMethod]
     public void LargeTiledFile_WindowReadDecodesOnlyItsTiles()
     {
         var folder = TestData.TempFolder("geotiff-large");

@@ -102,6 +102,7 @@ internal static class GeoTiffWriter
             case (SampleFormat.UINT, 16): BitConverter.TryWriteBytes(buffer.AsSpan(at), (ushort)value); break;
             case (SampleFormat.INT, 16): BitConverter.TryWriteBytes(buffer.AsSpan(at), (short)value); break;
             case (SampleFormat.IEEEFP, 32): BitConverter.TryWriteBytes(buffer.AsSpan(at), (float)value); break;
+            case (_, 16): BitConverter.TryWriteBytes(buffer.AsSpan(at), (ushort)value); break; // e.g. complex: only the tags matter
             default: throw new NotSupportedException($"{layout.Bits}-bit {layout.Format}");
         }
     }
