@@ -12,6 +12,9 @@ public sealed class GeoTiffReader : IDisposable
 {
     private readonly Tiff _tiff;
     private byte[] _block = [];
+    // The last decoded block stays in _block: consecutive small windows (pixel look-ups, row-by-row reads) then decode it once.
+    private int _cachedBlock = -1;
+    private int _cachedBytes;
 
     public GeoTiffInfo Info { get; }
 
@@ -84,18 +87,30 @@ public sealed class GeoTiffReader : IDisposable
         int bytesPerSample = info.BytesPerSample;
 
         int blockSize = info.IsTiled ? _tiff.TileSize() : _tiff.StripSize();
-        if (_block.Length < blockSize) _block = new byte[blockSize];
+        if (_block.Length < blockSize)
+        {
+            _block = new byte[blockSize];
+            _cachedBlock = -1;
+        }
 
         for (int by = y / blockH * blockH; by < y + height; by += blockH)
         {
             for (int bx = x / blockW * blockW; bx < x + width; bx += blockW)
             {
-                int bytes = info.IsTiled
-                    ? _tiff.ReadEncodedTile(_tiff.ComputeTile(bx, by, 0, plane), _block, 0, -1)
-                    : _tiff.ReadEncodedStrip(_tiff.ComputeStrip(by, plane), _block, 0, -1);
-                if (bytes < 0)
-                    throw new InvalidDataException(
-                        $"Could not decode the {(info.IsTiled ? "tile" : "strip")} at x={bx} y={by} of band {band} in '{info.Path}' ({QuietTiffErrors.TakeLast() ?? "LibTiff read error"}).");
+                int blockIndex = info.IsTiled ? _tiff.ComputeTile(bx, by, 0, plane) : _tiff.ComputeStrip(by, plane);
+                if (blockIndex != _cachedBlock)
+                {
+                    _cachedBlock = -1;
+                    int decoded = info.IsTiled
+                        ? _tiff.ReadEncodedTile(blockIndex, _block, 0, -1)
+                        : _tiff.ReadEncodedStrip(blockIndex, _block, 0, -1);
+                    if (decoded < 0)
+                        throw new InvalidDataException(
+                            $"Could not decode the {(info.IsTiled ? "tile" : "strip")} at x={bx} y={by} of band {band} in '{info.Path}' ({QuietTiffErrors.TakeLast() ?? "LibTiff read error"}).");
+                    _cachedBlock = blockIndex;
+                    _cachedBytes = decoded;
+                }
+                int bytes = _cachedBytes;
 
                 int x0 = Math.Max(x, bx), x1 = Math.Min(x + width, bx + blockW);
                 int y0 = Math.Max(y, by), y1 = Math.Min(y + height, Math.Min(by + blockH, info.Height));
