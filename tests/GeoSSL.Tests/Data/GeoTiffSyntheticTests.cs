@@ -137,6 +137,22 @@ public sealed class GeoTiffSyntheticTests
     }
 
     [TestMethod]
+    public void CorruptTile_ErrorNamesFileBandAndBlock()
+    {
+        var path = Path.Combine(TestData.TempFolder("geotiff-corrupt"), "corrupt.tif");
+        Write(path, new Layout(W, H, 1, 16, SampleFormat.UINT, false, 16, 0, Compression.DEFLATE));
+        // LibTiff writes the first tile right after the 8-byte header; garble its Deflate stream.
+        var bytes = File.ReadAllBytes(path);
+        for (int i = 8; i < 40; i++) bytes[i] = 0xFF;
+        File.WriteAllBytes(path, bytes);
+        using var reader = GeoTiffReader.Open(path);
+        var e = Assert.ThrowsExactly<InvalidDataException>(() => reader.ReadWindow(0, 0, 0, 4, 4));
+        StringAssert.Contains(e.Message, "corrupt.tif");
+        StringAssert.Contains(e.Message, "tile at x=0 y=0 of band 0");
+        Assert.AreEqual((float)Value(0, 20, 20, SampleFormat.UINT), reader.ReadWindow(0, 20, 20, 1, 1)[0], "other tiles still read");
+    }
+
+    [TestMethod]
     public void LargeTiledFile_WindowReadDecodesOnlyItsTiles()
     {
         var folder = TestData.TempFolder("geotiff-large");
