@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.InteropServices;
 
 namespace GeoSSL.Data.Rasters;
@@ -22,18 +23,19 @@ internal static class SampleConverter
             case (RasterSampleFormat.SignedInteger, 8):
                 for (int i = 0; i < target.Length; i++) target[i] = (sbyte)block[firstSample + i * stride];
                 break;
-            case (RasterSampleFormat.UnsignedInteger, 16): Gather(MemoryMarshal.Cast<byte, ushort>(block), firstSample, stride, target, v => v); break;
-            case (RasterSampleFormat.SignedInteger, 16): Gather(MemoryMarshal.Cast<byte, short>(block), firstSample, stride, target, v => v); break;
-            case (RasterSampleFormat.UnsignedInteger, 32): Gather(MemoryMarshal.Cast<byte, uint>(block), firstSample, stride, target, v => v); break;
-            case (RasterSampleFormat.SignedInteger, 32): Gather(MemoryMarshal.Cast<byte, int>(block), firstSample, stride, target, v => v); break;
-            case (RasterSampleFormat.IeeeFloat, 32): Gather(MemoryMarshal.Cast<byte, float>(block), firstSample, stride, target, v => v); break;
-            case (RasterSampleFormat.IeeeFloat, 64): Gather(MemoryMarshal.Cast<byte, double>(block), firstSample, stride, target, v => (float)v); break;
+            case (RasterSampleFormat.UnsignedInteger, 16): Gather(MemoryMarshal.Cast<byte, ushort>(block), firstSample, stride, target); break;
+            case (RasterSampleFormat.SignedInteger, 16): Gather(MemoryMarshal.Cast<byte, short>(block), firstSample, stride, target); break;
+            case (RasterSampleFormat.UnsignedInteger, 32): Gather(MemoryMarshal.Cast<byte, uint>(block), firstSample, stride, target); break;
+            case (RasterSampleFormat.SignedInteger, 32): Gather(MemoryMarshal.Cast<byte, int>(block), firstSample, stride, target); break;
+            case (RasterSampleFormat.IeeeFloat, 32): Gather(MemoryMarshal.Cast<byte, float>(block), firstSample, stride, target); break;
+            case (RasterSampleFormat.IeeeFloat, 64): Gather(MemoryMarshal.Cast<byte, double>(block), firstSample, stride, target); break;
             default: throw new NotSupportedException($"{bits}-bit {format} samples are not supported.");
         }
     }
 
-    private static void Gather<T>(ReadOnlySpan<T> samples, int first, int stride, Span<float> target, Func<T, float> convert) where T : struct
+    // Generic math: the JIT compiles one loop per sample type, with no delegate call per sample.
+    private static void Gather<T>(ReadOnlySpan<T> samples, int first, int stride, Span<float> target) where T : unmanaged, INumberBase<T>
     {
-        for (int i = 0; i < target.Length; i++) target[i] = convert(samples[first + i * stride]);
+        for (int i = 0; i < target.Length; i++) target[i] = float.CreateTruncating(samples[first + i * stride]);
     }
 }
