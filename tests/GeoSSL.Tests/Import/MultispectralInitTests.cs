@@ -54,6 +54,24 @@ public sealed class MultispectralInitTests
             CheckAdapted(path, InitialWeights.ReadLayout(path), bands, reverse: false);
     }
 
+    [TestMethod]
+    public void GeoSslCheckpoint_IntoFourBands_AdaptsTheQueryEncodersConv1()
+    {
+        // An RGB pretraining checkpoint (seeded, small) in the Pretrainer's format.
+        string path = Path.Combine(TestData.TempFolder("multispectral-init-ckpt"), "rgb.ckpt");
+        var config = new GeoSSL.Core.Training.PretrainConfig
+        {
+            Variant = GeoSSL.Core.Training.PretrainVariant.MoCoV2,
+            Model = new GeoSSL.Core.Contrastive.MocoOptions { Encoder = new ResNetOptions { Depth = ResNetDepth.ResNet18, BaseWidth = 8 }, QueueSize = 32, GeoClasses = 0 },
+            Augmentation = new GeoSSL.Core.Augmentation.AugmentationOptions { OutputSize = 32, Mean = [0.3f, 0.4f, 0.5f], Std = [0.2f, 0.2f, 0.2f] },
+            Epochs = 1, BatchSize = 32, Seed = 42,
+        };
+        manual_seed(42);
+        using (var moco = new GeoSSL.Core.Contrastive.GeoMoco(config.Model))
+            GeoSSL.Core.Training.Checkpoint.Save(path, config, new GeoSSL.Core.Training.TrainingState(), moco, null);
+        CheckAdapted(path, InitialWeights.ReadLayout(path), FourBands, reverse: false);
+    }
+
     private static void CheckAdapted(string path, ResNetOptions layout, IReadOnlyList<string> bands, bool reverse)
     {
         using var scope = NewDisposeScope();
