@@ -67,7 +67,7 @@ internal static class FineTuneCommand
         Console.WriteLine($"GeoSSL sample: fine-tuning {options.Architecture} (width {options.BaseWidth}, {options.ImageSize}px) on {manifest}");
         var clock = Stopwatch.StartNew();
         var estimator = ml.MulticlassClassification.Trainers.GeoImageClassifier(options);
-        if (FitOutcome.Run(() => estimator.Fit(labelKeys.Transform(trainRaw)), $"finetune --resume {options.TrainingCheckpointPath}", out var model) is int stopped)
+        if (FitOutcome.Run(() => estimator.Fit(labelKeys.Transform(trainRaw)), $"finetune --resume {options.TrainingCheckpointPath}", options.TrainingCheckpointPath, out var model) is int stopped)
             return stopped;
         using (model)
         {

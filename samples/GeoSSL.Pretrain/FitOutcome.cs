@@ -4,7 +4,8 @@ namespace GeoSSL.Samples.Pretrain;
 internal static class FitOutcome
 {
     /// <returns>null when <paramref name="fit"/> returned; otherwise the exit code, after printing why.</returns>
-    public static int? Run<T>(Func<T> fit, string continueWith, out T result)
+    /// <param name="checkpoint">The run's checkpoint: Ctrl+C before training started (while decoding) leaves none to resume.</param>
+    public static int? Run<T>(Func<T> fit, string continueWith, string? checkpoint, out T result)
     {
         result = default!;
         try
@@ -14,7 +15,7 @@ internal static class FitOutcome
         }
         catch (OperationCanceledException)
         {
-            Console.WriteLine($"Stopped. Continue with: {continueWith}");
+            Console.WriteLine(checkpoint is not null && File.Exists(checkpoint) ? $"Stopped. Continue with: {continueWith}" : "Stopped before training started; nothing to resume.");
             return 130;
         }
         catch (Exception e) when (e is IOException or ArgumentException or InvalidDataException or GeoSSL.Data.Records.GeoDataException)

@@ -83,7 +83,7 @@ var options = new GeoContrastivePretrainOptions
 Console.WriteLine($"GeoSSL sample: pretraining {options.Variant} ({options.Architecture}, {options.ImageSize}px) on {manifest}");
 var clock = Stopwatch.StartNew();
 var estimator = ml.Transforms.GeoContrastivePretrain(options);
-if (FitOutcome.Run(() => estimator.Fit(data), $"--resume {options.CheckpointPath}", out var featurizer) is int stopped) return stopped;
+if (FitOutcome.Run(() => estimator.Fit(data), $"--resume {options.CheckpointPath}", options.CheckpointPath, out var featurizer) is int stopped) return stopped;
 var report = estimator.LastReport!;
 Console.WriteLine($"Trained on {report.Images} images of {report.Locations} locations, {report.GeoClusters} geo clusters, in {clock.Elapsed.TotalSeconds:F1}s.");
 Console.WriteLine("epoch   loss  contrastive   geo     img/s");

@@ -77,7 +77,7 @@ public sealed class GeoContrastivePretrainEstimator : IEstimator<GeoImageFeaturi
         var skipped = new List<SkippedImage>();
         var warnings = new List<string>();
         images ??= DecodedImageSet.FromFiles(records.Select(r => r.ImagePath).ToList(), size, size, records.Select(r => r.Row).ToList(),
-            skipped: options.BadImagePolicy == BadImagePolicy.Skip ? skipped : null);
+            skipped: options.BadImagePolicy == BadImagePolicy.Skip ? skipped : null, cancellationToken: options.CancellationToken);
         if (skipped.Count > 0)
         {
             var left = skipped.Select(s => s.Index).ToHashSet();

@@ -25,18 +25,23 @@ public sealed class DecodedImageSet
     /// <see cref="Records.GeoDataException"/> are left out of the set and listed here, lowest index first; the set
     /// then holds the other images in their order. Other exceptions always stop the decode.
     /// </param>
+    /// <param name="cancellationToken">Stops the decode (OperationCanceledException) within the images already started.</param>
     public static DecodedImageSet Decode(int count, int height, int width, Action<int, Memory<byte>> load, IProgress<int>? progress = null,
-        List<SkippedImage>? skipped = null)
+        List<SkippedImage>? skipped = null, CancellationToken cancellationToken = default)
     {
         int size = ImageDecoder.Channels * height * width;
-        var buffer = new byte[(long)count * size];
+        long total = (long)count * size;
+        if (total > Array.MaxLength)
+            throw new Records.GeoDataException($"{count} images of {height}x{width} need {total / 1e9:F1} GB decoded, more than one .NET array holds " +
+                $"({Array.MaxLength / 1e9:F1} GB): lower the image size or train on fewer rows.");
+        var buffer = new byte[total];
         // Unreadable images are collected rather than thrown at once, so that the error reported (or the skip list) does not
         // depend on which thread met which file first: Parallel.For stops handing out images after the first exception.
         var failed = new Records.GeoDataException?[count];
         int done = 0;
         try
         {
-            Parallel.For(0, count, i =>
+            Parallel.For(0, count, new ParallelOptions { CancellationToken = cancellationToken }, i =>
             {
                 try { load(i, buffer.AsMemory(i * size, size)); }
                 catch (Records.GeoDataException e) { failed[i] = e; }
@@ -65,8 +70,8 @@ public sealed class DecodedImageSet
 
     /// <param name="skipped">See <see cref="Decode"/>: null throws for the first unreadable file, otherwise unreadable files are left out and listed.</param>
     public static DecodedImageSet FromFiles(IReadOnlyList<string> paths, int height, int width, IReadOnlyList<long>? rows = null, IProgress<int>? progress = null,
-        List<SkippedImage>? skipped = null) =>
-        Decode(paths.Count, height, width, (i, mem) => ImageDecoder.DecodeRgbPlanar(paths[i], height, width, mem.Span, rows?[i]), progress, skipped);
+        List<SkippedImage>? skipped = null, CancellationToken cancellationToken = default) =>
+        Decode(paths.Count, height, width, (i, mem) => ImageDecoder.DecodeRgbPlanar(paths[i], height, width, mem.Span, rows?[i]), progress, skipped, cancellationToken);
 
     public ReadOnlySpan<byte> Image(int index) => pixels.AsSpan(index * ImageBytes, ImageBytes);
 }

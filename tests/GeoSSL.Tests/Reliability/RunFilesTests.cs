@@ -92,4 +92,23 @@ public sealed class RunFilesTests
         StringAssert.Contains(e.Message, "other data (64 rows, sha256 ");
         StringAssert.Contains(e.Message, "than this run has (64 rows, sha256 ");
     }
+
+    [TestMethod]
+    public void CancelledBeforeTraining_StopsWhileDecoding_WithoutACheckpoint()
+    {
+        var folder = TestData.TempFolder("run-cancel-decode");
+        var options = TileRows.TinyOptions(folder, epochs: 1);
+        using var cts = new CancellationTokenSource();
+        cts.Cancel(); // as a Ctrl+C that arrives while the images are being decoded
+        options.CancellationToken = cts.Token;
+        Assert.Throws<OperationCanceledException>(() => ml.Transforms.GeoContrastivePretrain(options).Fit(ml.Data.LoadFromEnumerable(TileRows.Load(64))));
+        Assert.IsFalse(File.Exists(options.CheckpointPath), "training started although the run was cancelled while decoding");
+    }
+
+    [TestMethod]
+    public void MoreImagesThanOneArrayHolds_IsANamedError_BeforeAllocating()
+    {
+        var e = Assert.Throws<GeoDataException>(() => GeoSSL.Data.Images.DecodedImageSet.Decode(20_000, 224, 224, (_, _) => { }));
+        StringAssert.Contains(e.Message, "20000 images of 224x224 need 3.0 GB");
+    }
 }
