@@ -8,6 +8,7 @@ using GeoSSL.Core.Networks;
 using GeoSSL.Core.Training;
 using GeoSSL.Data.Files;
 using GeoSSL.Data.Images;
+using GeoSSL.Data.Input;
 using GeoSSL.Data.Records;
 using GeoSSL.Data.Sampling;
 using GeoSSL.MLNet.Featurizer;
@@ -116,7 +117,7 @@ public sealed class GeoContrastivePretrainEstimator : IEstimator<GeoImageFeaturi
             trainer.InitializeEncoder(e => e.load_state_dict(initial.state_dict()));
             log.Info($"Encoder starts from '{options.InitialWeightsPath}'{(options.InitialWeightsReverseChannels ? " (BGR weights, conv1 channels flipped for RGB input)" : "")}.");
         }
-        var monitor = BuildMonitor(images, size, log);
+        var monitor = BuildMonitor(images, config.Input, log);
         var run = new PretrainRunOptions
         {
             Monitor = monitor, MonitorEveryNEpochs = options.MonitorEveryNEpochs,
@@ -166,21 +167,22 @@ public sealed class GeoContrastivePretrainEstimator : IEstimator<GeoImageFeaturi
     }
 
     /// <summary>The encoder monitor: kNN and collapse on MonitorData, or collapse only on a fixed spread of the training images.</summary>
-    private EncoderMonitor? BuildMonitor(DecodedImageSet images, int size, MLContextChannel log)
+    private EncoderMonitor? BuildMonitor(DecodedImageSet images, ImageInputSpec input, MLContextChannel log)
     {
+        int size = input.Height;
         if (options.MonitorEveryNEpochs <= 0) return null;
         if (options.MonitorData is not null)
         {
             var labelled = LabelledImageReader.Read(options.MonitorData, options.ImageColumnName, options.MonitorImageFolder,
                 options.MonitorLabelColumnName, size, "MonitorData");
             log.Info($"Monitor: kNN (k={options.KnnNeighbors}) and embedding spread on {labelled.Labels.Length} labelled images of {labelled.ClassNames.Length} classes.");
-            return new EncoderMonitor(Concat(labelled.Images, Enumerable.Range(0, labelled.Images.Count)), labelled.Images.Count, size, size,
-                options.Mean, options.Std, labelled.Labels, options.KnnNeighbors, meanImage: options.MeanImage);
+            return new EncoderMonitor(Concat(labelled.Images, Enumerable.Range(0, labelled.Images.Count)), labelled.Images.Count, input,
+                labelled.Labels, options.KnnNeighbors);
         }
         int count = Math.Min(Math.Max(options.MonitorImages, 2), images.Count);
         // An even spread over the rows, so the sample covers every place rather than the first ones.
         var picks = Enumerable.Range(0, count).Select(i => (int)((long)i * images.Count / count)).ToList();
-        return new EncoderMonitor(Concat(images, picks), count, size, size, options.Mean, options.Std, meanImage: options.MeanImage);
+        return new EncoderMonitor(Concat(images, picks), count, input);
     }
 
     private static byte[] Concat(DecodedImageSet images, IEnumerable<int> indices)
@@ -214,9 +216,12 @@ public sealed class GeoContrastivePretrainEstimator : IEstimator<GeoImageFeaturi
 
     internal OnnxExportOptions ExportOptions(int size, ProjectionHead? head) => new()
     {
-        InputHeight = size, InputWidth = size, InputScale = 1f / 255f, Mean = options.Mean, Std = options.Std, MeanImage = options.MeanImage, Head = head,
+        Input = InputSpec().WithSize(size, size), Head = head,
         PooledLayers = head is null ? options.PooledLayers : [4],
     };
+
+    /// <summary>What the encoder takes, from the options: RGB image columns at ImageSize with the options' normalisation.</summary>
+    private ImageInputSpec InputSpec() => ImageInputSpec.Rgb(options.ImageSize, options.Mean, options.Std, options.MeanImage);
 
     private ResNetOptions EncoderOptions() => options.InitialWeightsPath is not null
         ? RgbLayout(options.InitialWeightsPath)
@@ -257,10 +262,9 @@ public sealed class GeoContrastivePretrainEstimator : IEstimator<GeoImageFeaturi
             Augmentation = new AugmentationOptions
             {
                 OutputSize = options.ImageSize, MinCropScale = options.MinCropScale, VerticalFlipProbability = options.VerticalFlipProbability,
-                Mean = options.Mean, Std = options.Std,
-                // Stored at the training size: checkpoints stay small (a 224x224 mean image is 150k floats).
-                MeanImage = options.MeanImage?.ResizedTo(options.ImageSize, options.ImageSize),
             },
+            // The mean image is stored at the training size: checkpoints stay small (a 224x224 mean image is 150k floats).
+            Input = InputSpec() with { MeanImage = options.MeanImage?.ResizedTo(options.ImageSize, options.ImageSize) },
             Epochs = options.Epochs, BatchSize = options.BatchSize, LearningRate = options.LearningRate, SgdMomentum = options.SgdMomentum,
             WeightDecay = options.WeightDecay, WarmupEpochs = options.WarmupEpochs, CosineSchedule = options.CosineSchedule,
             ContrastiveWeight = options.ContrastiveWeight, GeoWeight = options.GeoWeight, BatchNormGroups = options.BatchNormGroups,

@@ -1,7 +1,8 @@
 namespace GeoSSL.Core.Augmentation;
 
 /// <summary>
-/// MoCo-v2 "aug-plus", applied independently to every image of a batch. Defaults are the paper's.
+/// MoCo-v2 "aug-plus", applied independently to every image of a batch. Defaults are the paper's. Augmentation only
+/// augments: normalisation belongs to the input contract (<see cref="GeoSSL.Data.Input.ImageInputSpec"/>).
 /// </summary>
 public sealed record AugmentationOptions
 {
@@ -37,31 +38,19 @@ public sealed record AugmentationOptions
     /// <summary>Probability of a vertical flip. 0 as in the paper; overhead imagery has no "up", so 0.5 is a reasonable extra.</summary>
     public double VerticalFlipProbability { get; init; }
 
-    /// <summary>Per-channel mean and std used for normalisation after augmentation (ImageNet statistics by default).</summary>
-    public float[] Mean { get; init; } = [0.485f, 0.456f, 0.406f];
-    public float[] Std { get; init; } = [0.229f, 0.224f, 0.225f];
-
-    /// <summary>Per-pixel mean subtracted instead of <see cref="Mean"/> (resized to <see cref="OutputSize"/>); null for the per-channel mean.</summary>
-    public MeanImage? MeanImage { get; init; }
-
-    /// <summary>No augmentation at all: resize to <see cref="OutputSize"/> and normalise (for evaluation).</summary>
-    public static AugmentationOptions None(int outputSize, float[]? mean = null, float[]? std = null) => new()
+    /// <summary>No augmentation at all: resize to <see cref="OutputSize"/> (for evaluation).</summary>
+    public static AugmentationOptions None(int outputSize) => new()
     {
         OutputSize = outputSize, MinCropScale = 1, MaxCropScale = 1, MinAspectRatio = 1, MaxAspectRatio = 1,
         ColorJitterProbability = 0, GrayscaleProbability = 0, BlurProbability = 0, HorizontalFlipProbability = 0,
-        Mean = mean ?? [0.485f, 0.456f, 0.406f], Std = std ?? [0.229f, 0.224f, 0.225f],
     };
 
-    public void Validate(int channels)
+    public void Validate()
     {
         if (OutputSize < 8) throw new ArgumentOutOfRangeException(nameof(OutputSize), OutputSize, "Output size must be at least 8 pixels.");
         if (MinCropScale <= 0 || MinCropScale > MaxCropScale || MaxCropScale > 1)
             throw new ArgumentOutOfRangeException(nameof(MinCropScale), $"Crop scale range must satisfy 0 < min <= max <= 1 (got {MinCropScale}-{MaxCropScale}).");
         if (MinAspectRatio <= 0 || MinAspectRatio > MaxAspectRatio)
             throw new ArgumentOutOfRangeException(nameof(MinAspectRatio), "Aspect-ratio range must satisfy 0 < min <= max.");
-        if (Mean.Length != channels || Std.Length != channels)
-            throw new ArgumentException($"Mean and Std need one value per input channel ({channels}); got {Mean.Length} and {Std.Length}.");
-        if (Std.Any(s => s <= 0)) throw new ArgumentException("Every Std value must be positive.", nameof(Std));
-        MeanImage?.Validate(channels);
     }
 }

@@ -8,25 +8,37 @@ namespace GeoSSL.Core.Augmentation;
 /// Applies aug-plus to a whole batch in a handful of tensor ops, each image with its own parameters:
 /// crop+resize+flip as one affine grid sample, colour jitter as per-image factors and a per-image 3x3 hue
 /// matrix, grayscale as a per-image mask, blur as a grouped separable convolution with per-image kernels.
-/// Colour operations need 3 channels; other channel counts get crop, flip, brightness, contrast and blur.
+/// Saturation, hue and grayscale only run on true-colour bands (R,G,B); other bands get crop, flip, brightness,
+/// contrast and blur, as torchgeo's MoCo does for multispectral input. Output stays on the unit scale: the caller
+/// normalises (<see cref="Input.InputNormalizer"/>).
 /// </summary>
 public sealed class BatchAugmenter
 {
     private readonly AugmentationOptions options;
     private readonly int channels;
-    private readonly MeanImage? meanImage; // resized once to the output size, not at every step
+    private readonly bool colour, clamp;
 
-    public BatchAugmenter(AugmentationOptions options, int channels)
+    /// <param name="trueColour">The channels are R, G, B (saturation, hue and grayscale apply); null: when there are 3 channels.</param>
+    /// <param name="clampToUnitRange">Clamp after brightness/contrast/colour to 0..1: right for 8-bit pixels, wrong for reflectance
+    /// (bright surfaces exceed 1) or other float data.</param>
+    public BatchAugmenter(AugmentationOptions options, int channels, bool? trueColour = null, bool clampToUnitRange = true)
     {
-        options.Validate(channels);
+        options.Validate();
+        if (channels < 1) throw new ArgumentOutOfRangeException(nameof(channels), channels, "Need at least one channel.");
+        if (trueColour == true && channels != 3) throw new ArgumentException($"True-colour augmentation needs 3 channels, not {channels}.", nameof(trueColour));
         this.options = options;
         this.channels = channels;
-        meanImage = options.MeanImage?.ResizedTo(options.OutputSize, options.OutputSize);
+        colour = trueColour ?? channels == 3;
+        clamp = clampToUnitRange;
     }
+
+    /// <summary>An augmenter for the spec's bands: colour operations on true-colour input only, clamping on 8-bit input only.</summary>
+    public static BatchAugmenter For(AugmentationOptions options, GeoSSL.Data.Input.ImageInputSpec input) =>
+        new(options, input.Channels, input.IsTrueColour, input.IsUnitRange);
 
     public AugmentationOptions Options => options;
 
-    /// <summary>Augments and normalises <paramref name="images"/> ([N, C, H, W], floats in 0..1).</summary>
+    /// <summary>Augments <paramref name="images"/> ([N, C, H, W], unit-scale floats); the result is not normalised.</summary>
     public Tensor Apply(Tensor images, Random rng)
     {
         var p = AugmentationParameters.Sample(options, (int)images.shape[0], (int)images.shape[2], (int)images.shape[3], rng);
@@ -46,29 +58,26 @@ public sealed class BatchAugmenter
         var grid = F.affine_grid(theta, new long[] { n, channels, s, s }, align_corners: false);
         var x = F.grid_sample(images, grid, mode: GridSampleMode.Bilinear, padding_mode: GridSamplePaddingMode.Border, align_corners: false);
 
-        x = (x * PerImage(p.Brightness)).clamp_(0, 1);
+        x = Clamp(x * PerImage(p.Brightness));
         var mean = Gray(x).mean(new long[] { 1, 2, 3 }, keepdim: true);
-        x = ((x - mean) * PerImage(p.Contrast) + mean).clamp_(0, 1);
-        if (channels == 3)
+        x = Clamp((x - mean) * PerImage(p.Contrast) + mean);
+        if (colour)
         {
             var gray = Gray(x);
-            x = ((x - gray) * PerImage(p.Saturation) + gray).clamp_(0, 1);
-            x = RotateHue(x, p.Hue).clamp_(0, 1);
+            x = Clamp((x - gray) * PerImage(p.Saturation) + gray);
+            x = Clamp(RotateHue(x, p.Hue));
             var mask = tensor(p.Grayscale, device: device).view(n, 1, 1, 1);
             x = where(mask, Gray(x).expand_as(x), x);
         }
-        x = Blur(x, p.BlurSigma);
-        var m = meanImage is not null
-            ? tensor(meanImage.Values, new long[] { 1, channels, s, s }, device: device)
-            : tensor(options.Mean, device: device).view(1, channels, 1, 1);
-        var sd = tensor(options.Std, device: device).view(1, channels, 1, 1);
-        return ((x - m) / sd).MoveToOuterDisposeScope();
+        return Blur(x, p.BlurSigma).MoveToOuterDisposeScope();
     }
+
+    private Tensor Clamp(Tensor x) => clamp ? x.clamp_(0, 1) : x;
 
     // ITU-R 601 luma, as torchvision's rgb_to_grayscale; for non-RGB data the channel mean.
     private Tensor Gray(Tensor x)
     {
-        if (channels != 3) return x.mean(new long[] { 1 }, keepdim: true);
+        if (!colour) return x.mean(new long[] { 1 }, keepdim: true);
         using var scope = NewDisposeScope();
         var w = tensor(new[] { 0.299f, 0.587f, 0.114f }, device: x.device).view(1, 3, 1, 1);
         return (x * w).sum(1, keepdim: true).MoveToOuterDisposeScope();

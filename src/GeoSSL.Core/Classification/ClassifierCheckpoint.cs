@@ -3,6 +3,7 @@ using System.Text.Json;
 using GeoSSL.Core.Checkpoints;
 using GeoSSL.Core.Networks;
 using GeoSSL.Data.Files;
+using GeoSSL.Data.Input;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -11,11 +12,9 @@ namespace GeoSSL.Core.Classification;
 /// <summary>What a classifier checkpoint says about its model.</summary>
 /// <param name="Encoder">Backbone shape.</param>
 /// <param name="NumClasses">Outputs of <c>fc</c>.</param>
-/// <param name="Mean">Per-channel mean of inputs scaled to 0..1 that the model expects.</param>
-/// <param name="Std">Per-channel std.</param>
-/// <param name="ImageSize">Side of the images it was trained on.</param>
+/// <param name="Input">What the model takes (bands, sample scale, normalisation; its size is the training images' size).</param>
 /// <param name="ClassNames">Class names in output order, if known.</param>
-public sealed record ClassifierInfo(ResNetOptions Encoder, int NumClasses, float[] Mean, float[] Std, int ImageSize, string[]? ClassNames);
+public sealed record ClassifierInfo(ResNetOptions Encoder, int NumClasses, ImageInputSpec Input, string[]? ClassNames);
 
 /// <summary>
 /// A single-file checkpoint of a trained <see cref="ResNetClassifier"/>: a JSON header (<see cref="ClassifierInfo"/>) and
@@ -84,7 +83,11 @@ public static class ClassifierCheckpoint
 
     private static ClassifierInfo ReadHeader(BinaryReader r, string path)
     {
-        try { return JsonSerializer.Deserialize<ClassifierInfo>(r.ReadString()) ?? throw new InvalidDataException($"{Kind} '{path}' has an empty header."); }
+        try
+        {
+            string json = LegacyInputSpec.Upgrade(r.ReadString(), root => root, root => (int?)root["ImageSize"]);
+            return JsonSerializer.Deserialize<ClassifierInfo>(json) ?? throw new InvalidDataException($"{Kind} '{path}' has an empty header.");
+        }
         catch (Exception e) when (e is EndOfStreamException or IOException or JsonException)
         {
             throw new InvalidDataException($"{Kind} '{path}' is truncated or corrupt: its header cannot be read ({e.Message}).", e);

@@ -1,4 +1,5 @@
-using GeoSSL.Core.Devices;
+using GeoSSL.Core.Input;
+using GeoSSL.Data.Input;
 using TorchSharp;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
@@ -9,17 +10,18 @@ namespace GeoSSL.Core.Classification;
 public static class ClassifierInference
 {
     /// <summary>
-    /// Softmax probabilities [count][NumClasses] of planar 0..255 images (each C*H*W bytes, back to back), normalised with
-    /// <paramref name="mean"/>/<paramref name="std"/> after scaling to 0..1. Runs in eval mode without gradients and restores the
-    /// module's previous mode.
+    /// Softmax probabilities [count][NumClasses] of planar raw images (each <see cref="ImageInputSpec.ValuesPerImage"/> samples,
+    /// back to back) at the spec's size, normalised by <paramref name="input"/>. Runs in eval mode without gradients and restores
+    /// the module's previous mode.
     /// </summary>
-    public static float[][] PredictProbabilities(ResNetClassifier model, ReadOnlySpan<byte> planar, int count, int height, int width,
-        float[] mean, float[] std, int batchSize = 256)
+    public static float[][] PredictProbabilities(ResNetClassifier model, ReadOnlySpan<byte> planar, int count, ImageInputSpec input, int batchSize = 256)
     {
         ArgumentNullException.ThrowIfNull(model);
-        int c = model.EncoderOptions.InputChannels, imageBytes = c * height * width, k = model.NumClasses;
+        ArgumentNullException.ThrowIfNull(input);
+        int c = model.EncoderOptions.InputChannels, imageBytes = input.ValuesPerImage * input.BytesPerSample, k = model.NumClasses;
+        if (input.Channels != c) throw new ArgumentException($"The input has {input.Channels} bands but the model takes {c} channels.", nameof(input));
         if (planar.Length < (long)count * imageBytes) throw new ArgumentException($"Expected {count} images of {imageBytes} bytes.", nameof(planar));
-        if (mean.Length != c || std.Length != c) throw new ArgumentException($"Mean and Std need {c} values.", nameof(mean));
+        var normalizer = new InputNormalizer(input);
         var modes = model.modules().Prepend(model).Select(m => (Module: m, m.training)).ToList(); // parents before children
         model.eval();
         try
@@ -31,9 +33,7 @@ public static class ClassifierInference
             {
                 using var scope = NewDisposeScope();
                 int n = Math.Min(batchSize, count - start);
-                var x = tensor(planar.Slice(start * imageBytes, n * imageBytes).ToArray(), new long[] { n, c, height, width })
-                    .to(device).to(ScalarType.Float32).div_(StableScalars.ByteRange);
-                x = (x - tensor(mean, device: device).view(1, c, 1, 1)) / tensor(std, device: device).view(1, c, 1, 1);
+                var x = normalizer.Apply(planar.Slice(start * imageBytes, n * imageBytes), n, input.Height, input.Width, device);
                 var flat = F.softmax(model.forward(x), 1).cpu().data<float>().ToArray();
                 for (int i = 0; i < n; i++) result[start + i] = flat.AsSpan(i * k, k).ToArray();
             }

@@ -1,5 +1,6 @@
 using GeoSSL.Core.Augmentation;
 using GeoSSL.Core.Networks;
+using GeoSSL.Data.Input;
 
 namespace GeoSSL.Core.Classification;
 
@@ -41,9 +42,11 @@ public sealed record FineTuneConfig
     /// <summary>Overhead imagery has no "up", so vertical flips are label-preserving (0.5).</summary>
     public double VerticalFlipProbability { get; init; } = 0.5;
 
-    /// <summary>Per-channel mean and std of inputs scaled to 0..1 (ImageNet's, as in pretraining; a checkpoint's own when starting from one).</summary>
-    public float[] Mean { get; init; } = [0.485f, 0.456f, 0.406f];
-    public float[] Std { get; init; } = [0.229f, 0.224f, 0.225f];
+    /// <summary>
+    /// What the classifier takes: bands, sample scale and normalisation (ImageNet's, as in pretraining; a checkpoint's own when
+    /// starting from one). Its size is the training images' size.
+    /// </summary>
+    public ImageInputSpec Input { get; init; } = ImageInputSpec.Rgb(224);
 
     /// <summary>
     /// Stop after this many epochs in a row without a higher validation accuracy, and in any case return the weights of
@@ -73,7 +76,6 @@ public sealed record FineTuneConfig
         OutputSize = imageSize, MinCropScale = MinCropScale, MaxCropScale = 1,
         ColorJitterProbability = 0, GrayscaleProbability = 0, BlurProbability = 0,
         HorizontalFlipProbability = HorizontalFlipProbability, VerticalFlipProbability = VerticalFlipProbability,
-        Mean = Mean, Std = Std,
     };
 
     /// <summary>Throws an ArgumentException naming the first invalid setting.</summary>
@@ -93,9 +95,9 @@ public sealed record FineTuneConfig
         if (MinCropScale is <= 0 or > 1) throw new ArgumentOutOfRangeException(nameof(MinCropScale), MinCropScale, "Must be in (0, 1].");
         if (HorizontalFlipProbability is < 0 or > 1) throw new ArgumentOutOfRangeException(nameof(HorizontalFlipProbability), HorizontalFlipProbability, "Must be a probability.");
         if (VerticalFlipProbability is < 0 or > 1) throw new ArgumentOutOfRangeException(nameof(VerticalFlipProbability), VerticalFlipProbability, "Must be a probability.");
-        if (Mean.Length != Encoder.InputChannels || Std.Length != Encoder.InputChannels)
-            throw new ArgumentException($"Mean and Std need one value per input channel ({Encoder.InputChannels}); got {Mean.Length} and {Std.Length}.", nameof(Mean));
-        if (Std.Any(s => !(s > 0))) throw new ArgumentException("Every Std value must be positive.", nameof(Std));
+        Input.Validate();
+        if (Input.Channels != Encoder.InputChannels)
+            throw new ArgumentException($"The input has {Input.Channels} bands ({string.Join(",", Input.Bands)}) but the encoder takes {Encoder.InputChannels} channels.", nameof(Input));
     }
 
     internal bool EarlyStopping => EarlyStoppingPatience is > 0;

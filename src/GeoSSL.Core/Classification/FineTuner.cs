@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using GeoSSL.Core.Augmentation;
 using GeoSSL.Core.Devices;
+using GeoSSL.Core.Input;
 using GeoSSL.Core.Networks;
 using GeoSSL.Core.Training;
 using TorchSharp;
@@ -24,6 +25,7 @@ public sealed class FineTuner : IDisposable
     private readonly ResNetClassifier model;
     private readonly MomentumSgd optimizer;
     private readonly Device device;
+    private readonly InputNormalizer normalizer;
 
     public FineTuneConfig Config => config;
     public ResNetClassifier Model => model;
@@ -34,6 +36,7 @@ public sealed class FineTuner : IDisposable
         ArgumentNullException.ThrowIfNull(config);
         config.Validate();
         this.config = config;
+        normalizer = new InputNormalizer(config.Input);
         device = DeviceSelector.Resolve(deviceSpec);
         // The same rule as pretraining: oneDNN's CPU conv backward is wrong below 16 input channels; wide encoders keep its speed.
         if (device.type == DeviceType.CPU && config.Encoder.BaseWidth < 16) CpuConvolutionFix.Apply();
@@ -89,8 +92,8 @@ public sealed class FineTuner : IDisposable
         using var state = run.ResumeFrom is null ? new FineTuneState() : ResumeState(run.ResumeFrom, data);
         var batches = BatchPlan(n, config.BatchSize);
         long stepsPerEpoch = batches.Count;
-        var augmenter = config.Augment ? new BatchAugmenter(config.AugmentationFor(size), train.Channels) : null;
-        int imageBytes = train.Channels * train.Height * train.Width;
+        var augmenter = config.Augment ? BatchAugmenter.For(config.AugmentationFor(size), config.Input) : null;
+        int imageBytes = train.Channels * train.Height * train.Width * train.BytesPerSample;
         var buffer = new byte[(batches.Max(b => b.Count)) * imageBytes];
         var labels = new long[batches.Max(b => b.Count)];
         int stopAt = Math.Min(config.Epochs, run.StopAfterEpochs ?? config.Epochs);
@@ -236,7 +239,7 @@ public sealed class FineTuner : IDisposable
         model.eval();
         double lossSum = 0;
         long correct = 0;
-        int imageBytes = data.Channels * data.Height * data.Width;
+        int imageBytes = data.Channels * data.Height * data.Width * data.BytesPerSample;
         int batch = Math.Min(config.EvaluationBatchSize, data.Count);
         var buffer = new byte[batch * imageBytes];
         var labels = new long[batch];
@@ -262,14 +265,14 @@ public sealed class FineTuner : IDisposable
     public float[][] PredictProbabilities(ReadOnlySpan<byte> planar, int count, int height, int width)
     {
         model.eval();
-        return ClassifierInference.PredictProbabilities(model, planar, count, height, width, config.Mean, config.Std, config.EvaluationBatchSize);
+        return ClassifierInference.PredictProbabilities(model, planar, count, config.Input.WithSize(height, width), config.EvaluationBatchSize);
     }
 
     private (double Loss, long Correct) Step(byte[] bytes, long[] labels, int count, ILabeledImageSource s, BatchAugmenter? augmenter, Random rng, double lr)
     {
         using var scope = NewDisposeScope();
         var x = ToImages(bytes, count, s);
-        x = augmenter is null ? Normalize(x) : augmenter.Apply(x, rng);
+        x = normalizer.Normalize(augmenter is null ? x : augmenter.Apply(x, rng));
         var y = tensor(labels.AsSpan(0, count).ToArray(), device: device);
         Tensor logits;
         if (config.FreezeBackbone)
@@ -288,18 +291,9 @@ public sealed class FineTuner : IDisposable
         return (loss.item<float>(), correct);
     }
 
-    private Tensor ToImages(byte[] bytes, int count, ILabeledImageSource s) =>
-        tensor(bytes.AsSpan(0, count * s.Channels * s.Height * s.Width).ToArray(), new long[] { count, s.Channels, s.Height, s.Width })
-            .to(device).to(ScalarType.Float32).div_(StableScalars.ByteRange);
+    private Tensor ToImages(byte[] bytes, int count, ILabeledImageSource s) => normalizer.ToUnitScale(bytes, count, s.Height, s.Width, device);
 
-    private Tensor Normalize(Tensor x)
-    {
-        using var scope = NewDisposeScope();
-        long c = x.shape[1];
-        var mean = tensor(config.Mean, device: device).view(1, c, 1, 1);
-        var std = tensor(config.Std, device: device).view(1, c, 1, 1);
-        return ((x - mean) / std).MoveToOuterDisposeScope();
-    }
+    private Tensor Normalize(Tensor x) => normalizer.Normalize(x);
 
     /// <summary>Training mode, except a frozen backbone, which stays in eval mode so its BatchNorm statistics do not move.</summary>
     private void SetTrainingMode()
@@ -329,6 +323,8 @@ public sealed class FineTuner : IDisposable
     {
         if (s.Channels != config.Encoder.InputChannels)
             throw new ArgumentException($"The {name} images have {s.Channels} channels but the encoder expects {config.Encoder.InputChannels}.", name);
+        if (s.BytesPerSample != config.Input.BytesPerSample)
+            throw new ArgumentException($"The {name} images hold {s.BytesPerSample}-byte samples but the input spec ({config.Input}) needs {config.Input.BytesPerSample}.", name);
         if (s.Height != s.Width) throw new ArgumentException($"The {name} images are {s.Height}x{s.Width}; fine-tuning needs square images.", name);
         if (s.Height < 8) throw new ArgumentException($"The {name} images are {s.Height} pixels; at least 8 are needed.", name);
         if (s.Count < 2) throw new ArgumentException($"The {name} set has {s.Count} image(s); at least 2 are needed.", name);

@@ -1,15 +1,14 @@
 using GeoSSL.Core.Contrastive;
 using GeoSSL.Core.Networks;
 using GeoSSL.Core.Training;
+using GeoSSL.Data.Input;
 
 namespace GeoSSL.Core.Classification;
 
 /// <summary>What a pretraining checkpoint says about its query encoder.</summary>
 /// <param name="Encoder">Shape of the encoder.</param>
-/// <param name="Mean">Per-channel mean the encoder was trained with (inputs scaled to 0..1).</param>
-/// <param name="Std">Per-channel std the encoder was trained with.</param>
-/// <param name="ImageSize">Side of the crops it was pretrained on.</param>
-public sealed record PretrainedEncoderInfo(ResNetOptions Encoder, float[] Mean, float[] Std, int ImageSize);
+/// <param name="Input">What it was pretrained on: bands, sample scale, normalisation, and the crop size as its size.</param>
+public sealed record PretrainedEncoderInfo(ResNetOptions Encoder, ImageInputSpec Input);
 
 /// <summary>Reads the query encoder of a pretraining checkpoint (<c>.ckpt</c> written by <see cref="Pretrainer"/>).</summary>
 public static class PretrainedEncoder
@@ -18,10 +17,9 @@ public static class PretrainedEncoder
     public static PretrainedEncoderInfo Read(string checkpointPath)
     {
         var config = Checkpoint.ReadConfig(checkpointPath);
-        var aug = config.Augmentation;
         // The classifier normalises per channel: a per-pixel mean image is reduced to its channel averages.
-        var mean = aug.MeanImage?.ChannelMeans() ?? aug.Mean.ToArray();
-        return new PretrainedEncoderInfo(config.Model.Encoder, mean, aug.Std.ToArray(), aug.OutputSize);
+        var input = config.Input.MeanImage is { } image ? config.Input with { Mean = image.ChannelMeans(), MeanImage = null } : config.Input;
+        return new PretrainedEncoderInfo(config.Model.Encoder, input);
     }
 
     /// <summary>Copies the checkpoint's query encoder (weights and BatchNorm statistics) into <paramref name="classifier"/>'s backbone.</summary>

@@ -1,5 +1,6 @@
 using GeoSSL.Core.Inference;
 using GeoSSL.Core.Networks;
+using GeoSSL.Data.Input;
 
 namespace GeoSSL.Core.Evaluation;
 
@@ -9,7 +10,7 @@ public sealed record EncoderHealth(double EmbeddingStd, double NormalizedEmbeddi
 /// <summary>
 /// Checks an encoder during training on a fixed set of images: the collapse statistic of its pooled features and,
 /// when the images carry class labels, leave-one-out weighted kNN accuracy (each image classified by its k most
-/// similar others). Images are planar RGB bytes at the training resolution, normalised like the training input.
+/// similar others). Images are planar raw samples at the training resolution (see <see cref="ImageInputSpec"/>), normalised like the training input.
 /// </summary>
 public sealed class EncoderMonitor
 {
@@ -17,31 +18,30 @@ public sealed class EncoderMonitor
     private readonly int[]? labels;
     private readonly int classes;
 
-    public EncoderMonitor(byte[] planarImages, int count, int height, int width, float[] mean, float[] std,
-        int[]? labels = null, int k = 20, double temperature = 0.07, Augmentation.MeanImage? meanImage = null)
+    /// <param name="planarImages">Images back to back, each <see cref="ImageInputSpec.ValuesPerImage"/> samples of the spec's type.</param>
+    /// <param name="input">What the encoder takes; the images are at its size.</param>
+    public EncoderMonitor(byte[] planarImages, int count, ImageInputSpec input, int[]? labels = null, int k = 20, double temperature = 0.07)
     {
+        ArgumentNullException.ThrowIfNull(input);
         if (count < 2) throw new ArgumentException("The monitor needs at least two images.", nameof(count));
-        if (planarImages.Length < (long)count * 3 * height * width) throw new ArgumentException($"Expected {count} images of 3x{height}x{width} bytes.", nameof(planarImages));
+        long bytes = (long)count * input.ValuesPerImage * input.BytesPerSample;
+        if (planarImages.Length < bytes) throw new ArgumentException($"Expected {count} images of {input}: {bytes} bytes.", nameof(planarImages));
         if (labels is not null && labels.Length != count) throw new ArgumentException($"{count} images but {labels.Length} labels.", nameof(labels));
-        pixels = planarImages; Count = count; Height = height; Width = width; Mean = mean; Std = std;
-        this.labels = labels; MeanImage = meanImage; K = k; Temperature = temperature;
+        pixels = planarImages; Count = count; Input = input;
+        this.labels = labels; K = k; Temperature = temperature;
         classes = labels is null ? 0 : labels.Max() + 1;
     }
 
     public int Count { get; }
-    public int Height { get; }
-    public int Width { get; }
-    public float[] Mean { get; }
-    public float[] Std { get; }
-    /// <summary>Per-pixel mean used instead of <see cref="Mean"/>, if any.</summary>
-    public Augmentation.MeanImage? MeanImage { get; }
+    /// <summary>What the images are and how they are normalised.</summary>
+    public ImageInputSpec Input { get; }
     public int K { get; }
     public double Temperature { get; }
     public bool HasLabels => labels is not null;
 
     public EncoderHealth Evaluate(ResNetEncoder encoder)
     {
-        var features = TorchFeaturizer.Featurize(encoder, pixels, Count, Height, Width, Mean, Std, meanImage: MeanImage);
+        var features = TorchFeaturizer.Featurize(encoder, pixels, Count, Input);
         var (std, normalized) = EmbeddingStatistics.Collapse(features);
         double? knn = null;
         if (labels is not null)

@@ -21,8 +21,22 @@ public sealed record OnnxClassifierExportOptions
     /// <summary>Name of the predicted-class output, int64 [N, 1]: the index of the highest probability (the first one on ties).</summary>
     public string LabelIndexName { get; init; } = "label_index";
 
-    public required int InputHeight { get; init; }
-    public required int InputWidth { get; init; }
+    private readonly GeoSSL.Data.Input.ImageInputSpec? input;
+
+    /// <summary>What the classifier takes; sets the size and normalisation fields below and is stored in the model's metadata.</summary>
+    public GeoSSL.Data.Input.ImageInputSpec? Input
+    {
+        get => input;
+        init
+        {
+            input = value;
+            if (value is null) return;
+            InputHeight = value.Height; InputWidth = value.Width; InputScale = 1f / value.SampleDivisor; Mean = value.Mean; Std = value.Std;
+        }
+    }
+
+    public int InputHeight { get; init; }
+    public int InputWidth { get; init; }
 
     /// <summary>Factor multiplied into the input before mean/std normalisation (1/255 when pixels arrive as 0..255).</summary>
     public float InputScale { get; init; } = 1f;
@@ -66,10 +80,12 @@ public static class OnnxClassifierExporter
         if (options.ClassNames is { } classNames && classNames.Count != k)
             throw new ArgumentException($"{classNames.Count} class names for {k} classes.", nameof(options));
 
-        var model = OnnxEncoderExporter.BuildModel(classifier.Encoder, new OnnxExportOptions
+        var encoderOptions = options.Input is { } input
+            ? new OnnxExportOptions { Input = input.MeanImage is null ? input : throw new ArgumentException("Classifiers normalise per channel; reduce the mean image to its channel means.", nameof(options)) }
+            : new OnnxExportOptions { InputHeight = options.InputHeight, InputWidth = options.InputWidth, InputScale = options.InputScale, Mean = options.Mean, Std = options.Std };
+        var model = OnnxEncoderExporter.BuildModel(classifier.Encoder, encoderOptions with
         {
-            InputName = options.InputName, OutputName = FeaturesName, InputHeight = options.InputHeight, InputWidth = options.InputWidth,
-            InputScale = options.InputScale, Mean = options.Mean, Std = options.Std, ProducerName = options.ProducerName, GraphName = "geossl_classifier",
+            InputName = options.InputName, OutputName = FeaturesName, ProducerName = options.ProducerName, GraphName = "geossl_classifier",
         });
         var graph = model.Graph;
         var used = new HashSet<string>(graph.Initializer.Select(i => i.Name).Concat(graph.Node.SelectMany(n => n.Output)).Concat(graph.Input.Select(i => i.Name)), StringComparer.Ordinal);

@@ -1,5 +1,6 @@
 using GeoSSL.Data.Files;
 using System.Globalization;
+using GeoSSL.Core.Augmentation;
 using GeoSSL.Core.Networks;
 using Google.Protobuf;
 using Onnx;
@@ -164,6 +165,12 @@ public static class OnnxEncoderExporter
         AddMetadata(model, "geossl.projection_head", options.Head is null ? "false" : "true");
         AddMetadata(model, "geossl.l2_normalized", options.L2NormalizeOutput ? "true" : "false");
         AddMetadata(model, "geossl.output_dimension", outputDimension.ToString(CultureInfo.InvariantCulture));
+        if (options.Input is { } input)
+        {
+            if (input.Channels != resnet.InputChannels)
+                throw new ArgumentException($"The input spec has {input.Channels} bands but the encoder takes {resnet.InputChannels} channels.", nameof(options));
+            AddMetadata(model, Data.Input.ImageInputSpec.MetadataKey, input.ToJson());
+        }
         return model;
     }
 

@@ -1,4 +1,5 @@
 using GeoSSL.Core.Networks;
+using GeoSSL.Data.Input;
 
 namespace GeoSSL.Core.Export;
 
@@ -7,14 +8,36 @@ namespace GeoSSL.Core.Export;
 /// <c>float[N, C, InputHeight, InputWidth]</c> (planar CHW, symbolic batch "N"), applies
 /// <c>(x * InputScale - Mean) / Std</c> per channel, runs the encoder with BatchNorm folded into the convolutions,
 /// optionally the projection head, optionally L2-normalises, and returns <c>float[N, D]</c>.
+/// Set <see cref="Input"/> and the size and normalisation follow from the input contract, which is also written to the
+/// model's metadata; the separate fields remain for graphs that describe no image input (e.g. tests of the arithmetic).
 /// </summary>
 public sealed record OnnxExportOptions
 {
     /// <summary>ImageNet per-channel RGB mean (for inputs scaled to 0..1).</summary>
-    public static float[] ImageNetMean => [0.485f, 0.456f, 0.406f];
+    public static float[] ImageNetMean => ImageInputSpec.ImageNetMean;
 
     /// <summary>ImageNet per-channel RGB standard deviation (for inputs scaled to 0..1).</summary>
-    public static float[] ImageNetStd => [0.229f, 0.224f, 0.225f];
+    public static float[] ImageNetStd => ImageInputSpec.ImageNetStd;
+
+    private readonly ImageInputSpec? input;
+
+    /// <summary>
+    /// What the graph takes (bands, raw sample scale, normalisation, size). Setting it sets <see cref="InputHeight"/>,
+    /// <see cref="InputWidth"/>, <see cref="InputScale"/> (1 / SampleDivisor), <see cref="Mean"/>, <see cref="Std"/> and
+    /// <see cref="MeanImage"/>, and the exporter stores its JSON in the metadata under <see cref="ImageInputSpec.MetadataKey"/>.
+    /// </summary>
+    public ImageInputSpec? Input
+    {
+        get => input;
+        init
+        {
+            input = value;
+            if (value is null) return;
+            value.Validate();
+            InputHeight = value.Height; InputWidth = value.Width; InputScale = 1f / value.SampleDivisor;
+            Mean = value.Mean; Std = value.Std; MeanImage = value.MeanImage;
+        }
+    }
 
     /// <summary>Name of the graph input.</summary>
     public string InputName { get; init; } = "input";
@@ -23,10 +46,10 @@ public sealed record OnnxExportOptions
     public string OutputName { get; init; } = "features";
 
     /// <summary>Fixed input height baked into the input shape.</summary>
-    public required int InputHeight { get; init; }
+    public int InputHeight { get; init; }
 
     /// <summary>Fixed input width baked into the input shape.</summary>
-    public required int InputWidth { get; init; }
+    public int InputWidth { get; init; }
 
     /// <summary>Factor multiplied into the input before mean/std normalisation (1/255 when pixels arrive as 0..255).</summary>
     public float InputScale { get; init; } = 1f;
@@ -38,7 +61,7 @@ public sealed record OnnxExportOptions
     public float[]? Std { get; init; }
 
     /// <summary>Per-pixel mean (0..1 scale after InputScale) subtracted instead of <see cref="Mean"/>, resized to the input size; null for none.</summary>
-    public Augmentation.MeanImage? MeanImage { get; init; }
+    public MeanImage? MeanImage { get; init; }
 
     /// <summary>
     /// Residual stages (1-4, ascending) whose global-average-pooled outputs are concatenated into the features. [4], the

@@ -2,6 +2,8 @@ using System.Runtime.InteropServices;
 using GeoSSL.Core.Augmentation;
 using Onnx;
 
+using GeoSSL.Data.Input;
+
 namespace GeoSSL.Core.Import;
 
 /// <summary>

@@ -18,12 +18,15 @@ public static class ConfigJson
     public static string Serialize(PretrainConfig config) => JsonSerializer.Serialize(config, Options);
 
     public static PretrainConfig Deserialize(string json) =>
-        JsonSerializer.Deserialize<PretrainConfig>(json, Options) ?? throw new InvalidDataException("Empty training configuration.");
+        JsonSerializer.Deserialize<PretrainConfig>(
+            Checkpoints.LegacyInputSpec.Upgrade(json, root => root["Augmentation"] as System.Text.Json.Nodes.JsonObject, root => (int?)root["Augmentation"]?["OutputSize"]),
+            Options) ?? throw new InvalidDataException("Empty training configuration.");
 
     public static string Serialize(Classification.FineTuneConfig config) => JsonSerializer.Serialize(config, Options);
 
     public static Classification.FineTuneConfig DeserializeFineTune(string json) =>
-        JsonSerializer.Deserialize<Classification.FineTuneConfig>(json, Options) ?? throw new InvalidDataException("Empty fine-tuning configuration.");
+        JsonSerializer.Deserialize<Classification.FineTuneConfig>(Checkpoints.LegacyInputSpec.Upgrade(json, root => root, _ => null), Options)
+            ?? throw new InvalidDataException("Empty fine-tuning configuration.");
 
     /// <summary>Any other value in the same form (e.g. the data shape a checkpoint was written for).</summary>
     internal static string SerializeValue<T>(T value) => JsonSerializer.Serialize(value, Options);

@@ -13,7 +13,13 @@ public interface IPretrainBatchSource
     int Width { get; }
 
     /// <summary>
-    /// Writes the two views of each anchor as planar bytes (C, H, W per image, images back to back) and the
+    /// How samples are laid out in the buffers <see cref="FillBatch"/> writes: one byte each for <see cref="Data.Input.SampleType.Byte"/>,
+    /// otherwise a little-endian float32 each (uint16 reflectance is held exactly as float). Must match the run's input spec.
+    /// </summary>
+    GeoSSL.Data.Input.SampleType SampleType => GeoSSL.Data.Input.SampleType.Byte;
+
+    /// <summary>
+    /// Writes the two views of each anchor as planar raw samples (C, H, W per image, images back to back; see <see cref="SampleType"/>) and the
     /// anchor's geo label. <paramref name="rng"/> decides any random choice (e.g. which date is the positive).
     /// </summary>
     void FillBatch(ReadOnlySpan<int> anchors, Random rng, Span<byte> view1, Span<byte> view2, Span<long> geoLabels);

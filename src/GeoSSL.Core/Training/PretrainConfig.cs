@@ -1,5 +1,6 @@
 using GeoSSL.Core.Augmentation;
 using GeoSSL.Core.Contrastive;
+using GeoSSL.Data.Input;
 
 namespace GeoSSL.Core.Training;
 
@@ -9,6 +10,17 @@ public sealed record PretrainConfig
     public PretrainVariant Variant { get; init; } = PretrainVariant.MoCoV2GeoTemporalPositives;
     public MocoOptions Model { get; init; } = new();
     public AugmentationOptions Augmentation { get; init; } = new();
+    private readonly ImageInputSpec input = ImageInputSpec.Rgb(224);
+
+    /// <summary>
+    /// What the encoder takes (bands, sample scale, normalisation). Its size always reads as the augmentation's output size,
+    /// the size the encoder is trained at, so the two cannot disagree.
+    /// </summary>
+    public ImageInputSpec Input
+    {
+        get => input.Height == Augmentation.OutputSize && input.Width == Augmentation.OutputSize ? input : input.WithSize(Augmentation.OutputSize, Augmentation.OutputSize);
+        init => input = value ?? throw new ArgumentNullException(nameof(Input));
+    }
 
     public int Epochs { get; init; } = 200;
     public int BatchSize { get; init; } = 256;
@@ -51,7 +63,10 @@ public sealed record PretrainConfig
     internal void Validate()
     {
         Model.Validate();
-        Augmentation.Validate(Model.Encoder.InputChannels);
+        Augmentation.Validate();
+        Input.Validate();
+        if (Input.Channels != Model.Encoder.InputChannels)
+            throw new ArgumentException($"The input has {Input.Channels} bands ({string.Join(",", Input.Bands)}) but the encoder takes {Model.Encoder.InputChannels} channels.", nameof(Input));
         if (Epochs < 1) throw new ArgumentOutOfRangeException(nameof(Epochs), Epochs, "Train for at least one epoch.");
         if (BatchSize < 2) throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "Contrastive training needs a batch of at least 2.");
         if (LearningRate <= 0) throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "Must be positive.");

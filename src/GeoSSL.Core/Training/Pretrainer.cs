@@ -2,6 +2,7 @@ using System.Diagnostics;
 using GeoSSL.Core.Augmentation;
 using GeoSSL.Core.Contrastive;
 using GeoSSL.Core.Devices;
+using GeoSSL.Core.Input;
 using GeoSSL.Core.Networks;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -20,6 +21,7 @@ public sealed class Pretrainer : IDisposable
     private readonly GeoMoco model;
     private readonly SGD optimizer;
     private readonly BatchAugmenter augmenter;
+    private readonly InputNormalizer normalizer;
     private readonly Device device;
 
     public PretrainConfig Config => config;
@@ -40,7 +42,8 @@ public sealed class Pretrainer : IDisposable
         model.to(device);
         if (config.FrozenStages > 0) model.FreezeLeadingStages(config.FrozenStages); // before the optimiser takes the trainable parameters
         optimizer = torch.optim.SGD(model.TrainableParameters(), config.LearningRate, momentum: config.SgdMomentum, weight_decay: config.WeightDecay);
-        augmenter = new BatchAugmenter(config.Augmentation, config.Model.Encoder.InputChannels);
+        augmenter = BatchAugmenter.For(config.Augmentation, config.Input);
+        normalizer = new InputNormalizer(config.Input);
     }
 
     /// <summary>
@@ -69,7 +72,7 @@ public sealed class Pretrainer : IDisposable
         if (run.ResumeFrom is not null) Checkpoint.RequireSameData(run.ResumeFrom, state.DataFingerprint, run.DataFingerprint);
         state.DataFingerprint = run.DataFingerprint ?? state.DataFingerprint;
         long stepsPerEpoch = source.Count / config.BatchSize;
-        int b = config.BatchSize, pixels = source.Channels * source.Height * source.Width;
+        int b = config.BatchSize, pixels = source.Channels * source.Height * source.Width * config.Input.BytesPerSample;
         var view1 = new byte[b * pixels];
         var view2 = new byte[b * pixels];
         var geo = new long[b];
@@ -176,6 +179,8 @@ public sealed class Pretrainer : IDisposable
         var enc = config.Model.Encoder;
         if (source.Channels != enc.InputChannels)
             throw new ArgumentException($"The data has {source.Channels} channels but the encoder expects {enc.InputChannels}.");
+        if (source.SampleType != config.Input.SampleType)
+            throw new ArgumentException($"The data holds {source.SampleType} samples but the input spec says {config.Input.SampleType}.");
         if (source.Count < config.BatchSize)
             throw new ArgumentException($"Only {source.Count} images for a batch size of {config.BatchSize}: provide more rows or lower the batch size.");
     }
@@ -184,15 +189,15 @@ public sealed class Pretrainer : IDisposable
     {
         using var scope = NewDisposeScope();
         long b = config.BatchSize;
-        Tensor ToImages(byte[] bytes) => tensor(bytes, new long[] { b, s.Channels, s.Height, s.Width }).to(device).to(ScalarType.Float32).div_(255f);
-        var x1 = augmenter.Apply(ToImages(v1), rng);
+        Tensor View(byte[] samples) => normalizer.Normalize(augmenter.Apply(normalizer.ToUnitScale(samples, (int)b, s.Height, s.Width, device), rng));
+        var x1 = View(v1);
         var (_, projection) = model.EncodeQuery(x1, config.BatchNormGroups);
         Tensor loss = zeros(1, device: device).squeeze();
         double lc = 0, lg = 0;
         Tensor? keys = null;
         if (config.Variant.UsesContrastive())
         {
-            var x2 = augmenter.Apply(ToImages(v2), rng);
+            var x2 = View(v2);
             var q = F.normalize(projection, dim: 1);
             model.MomentumUpdate();
             var shuffle = Enumerable.Range(0, (int)b).Select(i => (long)i).ToArray();

@@ -1,4 +1,5 @@
 using GeoSSL.Core.Training;
+using GeoSSL.Data.Input;
 using GeoSSL.Core.Import;
 using GeoSSL.Core.Classification;
 using GeoSSL.Core.Export;
@@ -58,8 +59,8 @@ public sealed class GeoImageClassifierEstimator : IEstimator<GeoImageClassificat
                 (nameof(options.OnnxExportPath), options.OnnxExportPath)], options.TrainingCheckpointPath,
             options.ResumeFromTrainingCheckpoint, options.OverwriteExistingOutputs, nameof(options.OverwriteExistingOutputs));
         var resumed = options.ResumeFromTrainingCheckpoint is { } resumePath ? FineTuneCheckpoint.Verify(resumePath) : null;
-        var (encoder, mean, std) = StartingPoint();
-        var config = BuildConfig(encoder, classes.Count, mean, std);
+        var (encoder, inputSpec) = StartingPoint();
+        var config = BuildConfig(encoder, classes.Count, inputSpec);
         if (resumed is not null) FineTuneCheckpoint.RequireSameSettings(options.ResumeFromTrainingCheckpoint!, resumed, config);
 
         using var log = new MLContextChannel(catalog, "GeoImageClassifier");
@@ -97,13 +98,13 @@ public sealed class GeoImageClassifierEstimator : IEstimator<GeoImageClassificat
 
         var exportOptions = new OnnxClassifierExportOptions
         {
-            InputHeight = options.ImageSize, InputWidth = options.ImageSize, InputScale = 1f / 255f, Mean = mean, Std = std, ClassNames = classes.Names,
+            Input = inputSpec, ClassNames = classes.Names,
         };
         var onnx = OnnxClassifierExporter.Export(tuner.Model, exportOptions);
         var report = new GeoImageClassifierReport(result, train.Count, validation?.Count, classes.Names, encoder, options.InitialEncoderPath, options.ImageSize, onnx);
         if (options.OnnxExportPath is not null) report.SaveClassifierAsOnnx(options.OnnxExportPath);
         if (options.CheckpointPath is not null)
-            ClassifierCheckpoint.Save(options.CheckpointPath, tuner.Model, new ClassifierInfo(encoder, classes.Count, mean, std, options.ImageSize, classes.Names.ToArray()));
+            ClassifierCheckpoint.Save(options.CheckpointPath, tuner.Model, new ClassifierInfo(encoder, classes.Count, inputSpec, classes.Names.ToArray()));
         LastReport = report;
         var forMlNet = ClassifierChainBuilder.ForMlNet(OnnxClassifierExporter.Export(tuner.Model, exportOptions with
         {
@@ -140,16 +141,20 @@ public sealed class GeoImageClassifierEstimator : IEstimator<GeoImageClassificat
         return col;
     }
 
-    private (ResNetOptions Encoder, float[] Mean, float[] Std) StartingPoint()
+    /// <summary>The backbone's shape and what it takes: the checkpoint's normalisation unless Mean/Std are given, at ImageSize.</summary>
+    private (ResNetOptions Encoder, ImageInputSpec Input) StartingPoint()
     {
-        float[] Or(float[]? chosen, float[] fallback) => chosen ?? fallback;
+        ImageInputSpec Input(ImageInputSpec from) => from.WithSize(options.ImageSize, options.ImageSize) with
+        {
+            Mean = options.Mean ?? from.Mean, Std = options.Std ?? from.Std,
+        };
         if (options.InitialEncoderPath is not { } path)
             return (new ResNetOptions { Depth = options.Architecture, BaseWidth = options.BaseWidth, SmallInputStem = options.SmallInputStem, InputChannels = 3 },
-                Or(options.Mean, OnnxExportOptions.ImageNetMean), Or(options.Std, OnnxExportOptions.ImageNetStd));
+                Input(ImageInputSpec.Rgb(options.ImageSize)));
         if (!File.Exists(path))
             throw new FileNotFoundException($"InitialEncoderPath '{path}' does not exist.", path);
         ResNetOptions encoder;
-        float[] mean, std;
+        ImageInputSpec input;
         if (Checkpoint.IsCheckpoint(path))
         {
             PretrainedEncoderInfo info;
@@ -158,7 +163,7 @@ public sealed class GeoImageClassifierEstimator : IEstimator<GeoImageClassificat
             {
                 throw new ArgumentException($"InitialEncoderPath '{path}' is not a readable GeoSSL pretraining checkpoint: {e.Message}", nameof(options.InitialEncoderPath), e);
             }
-            (encoder, mean, std) = (info.Encoder, Or(options.Mean, info.Mean), Or(options.Std, info.Std));
+            (encoder, input) = (info.Encoder, Input(info.Input));
         }
         else
         {
@@ -168,20 +173,20 @@ public sealed class GeoImageClassifierEstimator : IEstimator<GeoImageClassificat
                 throw new ArgumentException($"InitialEncoderPath '{path}' is not a GeoSSL pretraining checkpoint, and reading it as published weights failed: {e.Message}",
                     nameof(options.InitialEncoderPath), e);
             }
-            (mean, std) = (Or(options.Mean, OnnxExportOptions.ImageNetMean), Or(options.Std, OnnxExportOptions.ImageNetStd));
+            input = Input(ImageInputSpec.Rgb(options.ImageSize));
         }
         if (encoder.InputChannels != 3)
             throw new ArgumentException($"InitialEncoderPath '{path}': the encoder takes {encoder.InputChannels} channels; image columns supply RGB (3).", nameof(options.InitialEncoderPath));
-        return (encoder, mean, std);
+        return (encoder, input);
     }
 
-    private FineTuneConfig BuildConfig(ResNetOptions encoder, int classes, float[] mean, float[] std)
+    private FineTuneConfig BuildConfig(ResNetOptions encoder, int classes, ImageInputSpec input)
     {
         var config = new FineTuneConfig
         {
             Encoder = encoder, NumClasses = classes, Epochs = options.Epochs, BatchSize = options.BatchSize, LearningRate = options.LearningRate,
             SgdMomentum = options.SgdMomentum, WeightDecay = options.WeightDecay, WarmupEpochs = options.WarmupEpochs, FreezeBackbone = options.FreezeBackbone,
-            Augment = options.Augment, Mean = mean, Std = std, EarlyStoppingPatience = options.EarlyStoppingPatience, Seed = options.Seed,
+            Augment = options.Augment, Input = input, EarlyStoppingPatience = options.EarlyStoppingPatience, Seed = options.Seed,
             ReportEveryNSteps = options.ReportEveryNSteps,
         };
         config.Validate();
@@ -203,7 +208,7 @@ public sealed class GeoImageClassifierEstimator : IEstimator<GeoImageClassificat
             throw new ArgumentException($"EarlyStoppingPatience ({options.EarlyStoppingPatience}) needs a ValidationSet.", nameof(options.EarlyStoppingPatience));
         // The rest is checked by FineTuneConfig.Validate; check it early with the random-init shape.
         BuildConfig(new ResNetOptions { Depth = options.Architecture, BaseWidth = options.BaseWidth, SmallInputStem = options.SmallInputStem }, 2,
-            OnnxExportOptions.ImageNetMean, OnnxExportOptions.ImageNetStd);
+            ImageInputSpec.Rgb(options.ImageSize) with { Mean = options.Mean ?? ImageInputSpec.ImageNetMean, Std = options.Std ?? ImageInputSpec.ImageNetStd });
     }
 
     private static bool SameFile(string a, string b) =>

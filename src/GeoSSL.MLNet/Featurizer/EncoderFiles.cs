@@ -17,10 +17,10 @@ public static class EncoderFiles
         {
             using var trainer = Pretrainer.FromCheckpoint(path, "cpu");
             trainer.LoadWeights(path);
-            var aug = trainer.Config.Augmentation;
+            var input = trainer.Config.Input;
             return OnnxEncoderExporter.Export(trainer.Encoder, new OnnxExportOptions
             {
-                InputHeight = imageSize ?? aug.OutputSize, InputWidth = imageSize ?? aug.OutputSize, InputScale = 1f / 255f, Mean = aug.Mean, Std = aug.Std, MeanImage = aug.MeanImage,
+                Input = imageSize is { } side ? input.WithSize(side, side) : input,
                 Head = outputProjection ? trainer.Model.QueryHead : null, PooledLayers = pooledLayers ?? [4],
             });
         }

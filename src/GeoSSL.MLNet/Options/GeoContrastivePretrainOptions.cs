@@ -1,4 +1,5 @@
 using GeoSSL.Core.Augmentation;
+using GeoSSL.Data.Input;
 using Microsoft.ML;
 using GeoSSL.Core.Networks;
 using GeoSSL.Core.Training;

@@ -332,7 +332,7 @@ public sealed class FineTuneResumeTests
 
         var classifier = Path.Combine(TestData.TempFolder("ft-foreign"), "classifier.ckpt");
         using (var model = new ResNetClassifier(Config().Encoder, 10))
-            ClassifierCheckpoint.Save(classifier, model, new ClassifierInfo(Config().Encoder, 10, Config().Mean, Config().Std, Size, null));
+            ClassifierCheckpoint.Save(classifier, model, new ClassifierInfo(Config().Encoder, 10, Config().Input.WithSize(Size, Size), null));
         var e = ResumeError(classifier);
         StringAssert.Contains(e.Message, classifier);
         StringAssert.Contains(e.Message, "trained classifier");

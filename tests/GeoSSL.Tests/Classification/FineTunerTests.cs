@@ -132,7 +132,8 @@ public sealed class FineTunerTests
         {
             Variant = PretrainVariant.MoCoV2,
             Model = new MocoOptions { Encoder = Tiny, QueueSize = 64, Momentum = 0.99, GeoClasses = 0, Contrastive = true },
-            Augmentation = new AugmentationOptions { OutputSize = Size, Mean = [0.4f, 0.45f, 0.5f], Std = [0.2f, 0.21f, 0.22f] },
+            Augmentation = new AugmentationOptions { OutputSize = Size },
+            Input = ImageInputSpec.Rgb(Size, [0.4f, 0.45f, 0.5f], [0.2f, 0.21f, 0.22f]),
             Epochs = 1, BatchSize = 32, LearningRate = 0.05, BatchNormGroups = 2, Seed = 11,
         };
         using var pretrainer = new Pretrainer(pretrain, "cpu");
@@ -140,13 +141,13 @@ public sealed class FineTunerTests
 
         var info = PretrainedEncoder.Read(ckpt);
         Assert.AreEqual(Tiny, info.Encoder);
-        CollectionAssert.AreEqual(new[] { 0.4f, 0.45f, 0.5f }, info.Mean);
-        CollectionAssert.AreEqual(new[] { 0.2f, 0.21f, 0.22f }, info.Std);
-        Assert.AreEqual(Size, info.ImageSize);
+        CollectionAssert.AreEqual(new[] { 0.4f, 0.45f, 0.5f }, info.Input.Mean);
+        CollectionAssert.AreEqual(new[] { 0.2f, 0.21f, 0.22f }, info.Input.Std);
+        Assert.AreEqual(Size, info.Input.Height);
 
-        using var tuner = new FineTuner(Config() with { Encoder = info.Encoder, Mean = info.Mean, Std = info.Std }, "cpu");
+        using var tuner = new FineTuner(Config() with { Encoder = info.Encoder, Input = info.Input }, "cpu");
         var all = EuroSat.All(Size);
-        using var x = Normalized(all, 64, info.Mean, info.Std);
+        using var x = Normalized(all, 64, info.Input.Mean, info.Input.Std);
         var reference = Features(pretrainer.Encoder, x);
         var randomInit = Features(tuner.Model.Encoder, x);
         tuner.LoadPretrainedEncoder(ckpt);
@@ -176,7 +177,7 @@ public sealed class FineTunerTests
 
         var onnx = OnnxClassifierExporter.Export(tuner.Model, new OnnxClassifierExportOptions
         {
-            InputHeight = Size, InputWidth = Size, InputScale = 1f / 255f, Mean = tuner.Config.Mean, Std = tuner.Config.Std, ClassNames = EuroSat.ClassNames,
+            Input = tuner.Config.Input.WithSize(Size, Size), ClassNames = EuroSat.ClassNames,
         });
         using var session = new InferenceSession(onnx);
         CollectionAssert.AreEqual(new[] { "probabilities", "label_index" }, session.OutputMetadata.Keys.ToArray());
@@ -281,14 +282,14 @@ public sealed class FineTunerTests
         string path = Path.Combine(TestData.TempFolder("classifier-ckpt"), "c.ckpt");
         torch.manual_seed(21);
         using var model = new ResNetClassifier(Tiny, 4);
-        var info = new ClassifierInfo(Tiny, 4, [0.1f, 0.2f, 0.3f], [0.4f, 0.5f, 0.6f], Size, ["a", "b", "c", "d"]);
+        var info = new ClassifierInfo(Tiny, 4, ImageInputSpec.Rgb(Size, [0.1f, 0.2f, 0.3f], [0.4f, 0.5f, 0.6f]), ["a", "b", "c", "d"]);
         ClassifierCheckpoint.Save(path, model, info);
         var (loaded, readInfo) = ClassifierCheckpoint.Load(path);
         using (loaded)
         {
             Assert.AreEqual(info.Encoder, readInfo.Encoder);
             CollectionAssert.AreEqual(info.ClassNames, readInfo.ClassNames);
-            CollectionAssert.AreEqual(info.Std, readInfo.Std);
+            CollectionAssert.AreEqual(info.Input.Std, readInfo.Input.Std);
             var expected = Weights(model);
             var actual = Weights(loaded);
             foreach (var (name, bytes) in expected) CollectionAssert.AreEqual(bytes, actual[name], name);

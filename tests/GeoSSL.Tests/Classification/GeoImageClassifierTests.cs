@@ -172,7 +172,7 @@ public sealed class GeoImageClassifierTests
             CollectionAssert.AreEqual(EuroSat.ClassNames, info.ClassNames);
             var all = ml.Data.LoadFromEnumerable(Rows().Train.Concat(Rows().Validation).ToList());
             byte[] pixels = Pixels(all, out int count);
-            var torch = ClassifierInference.PredictProbabilities(model, pixels, count, Size, Size, info.Mean, info.Std);
+            var torch = ClassifierInference.PredictProbabilities(model, pixels, count, info.Input.WithSize(Size, Size));
             var (_, _, onnx) = Read(classifier.Transform(labelKeys.Transform(all)));
             double max = 0;
             for (int i = 0; i < count; i++)
@@ -242,7 +242,8 @@ public sealed class GeoImageClassifierTests
         {
             Variant = GeoSSL.Core.Training.PretrainVariant.MoCoV2,
             Model = new GeoSSL.Core.Contrastive.MocoOptions { Encoder = new ResNetOptions { Depth = ResNetDepth.ResNet18, BaseWidth = 16 }, QueueSize = 32, GeoClasses = 0 },
-            Augmentation = new GeoSSL.Core.Augmentation.AugmentationOptions { OutputSize = Size, Mean = [0.3f, 0.4f, 0.5f], Std = [0.2f, 0.2f, 0.2f] },
+            Augmentation = new GeoSSL.Core.Augmentation.AugmentationOptions { OutputSize = Size },
+            Input = ImageInputSpec.Rgb(Size, [0.3f, 0.4f, 0.5f], [0.2f, 0.2f, 0.2f]),
             Epochs = 1, BatchSize = 32, Seed = 42,
         };
         TorchSharp.torch.manual_seed(42);
@@ -262,7 +263,7 @@ public sealed class GeoImageClassifierTests
         var (classifierModel, info) = ClassifierCheckpoint.Load(options.CheckpointPath);
         using (classifierModel)
         {
-            CollectionAssert.AreEqual(new[] { 0.3f, 0.4f, 0.5f }, info.Mean, "the checkpoint's normalisation is used");
+            CollectionAssert.AreEqual(new[] { 0.3f, 0.4f, 0.5f }, info.Input.Mean, "the checkpoint's normalisation is used");
             var expected = moco.QueryEncoder.state_dict();
             var actual = classifierModel.state_dict();
             foreach (var (name, tensor) in expected)

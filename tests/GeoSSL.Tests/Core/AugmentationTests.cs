@@ -1,3 +1,4 @@
+using GeoSSL.Core.Input;
 using GeoSSL.Core.Augmentation;
 using GeoSSL.Data.Images;
 using TorchSharp;
@@ -10,9 +11,6 @@ namespace GeoSSL.Tests.Core;
 [TestClass, TestCategory("NumericBounds")]
 public sealed class AugmentationTests
 {
-    private static readonly float[] Mean = [0.485f, 0.456f, 0.406f];
-    private static readonly float[] Std = [0.229f, 0.224f, 0.225f];
-
     /// <summary>A real 64x64 OSCD tile as [1, 3, 64, 64] floats in 0..1.</summary>
     private static Tensor RealTile(int index = 5)
     {
@@ -22,12 +20,7 @@ public sealed class AugmentationTests
         return tensor(bytes, new long[] { 1, 3, 64, 64 }).to(ScalarType.Float32).div_(255f);
     }
 
-    private static Tensor Normalize(Tensor x) =>
-        (x - tensor(Mean).view(1, 3, 1, 1)) / tensor(Std).view(1, 3, 1, 1);
-
-    private static Tensor Denormalize(Tensor x) =>
-        x * tensor(Std).view(1, 3, 1, 1) + tensor(Mean).view(1, 3, 1, 1);
-
+    // Augmentation only augments (issue 16): its output is on the input's 0..1 scale; normalisation is InputNormalizer's.
     private static double MaxAbsDiff(Tensor a, Tensor b) => (a - b).abs().max().item<float>();
 
     private static AugmentationParameters Identity(int n, float[]? theta = null) => new()
@@ -73,7 +66,7 @@ public sealed class AugmentationTests
         var augmenter = new BatchAugmenter(AugmentationOptions.None(64), 3);
         var output = augmenter.Apply(x, new Random(1));
         CollectionAssert.AreEqual(new long[] { 2, 3, 64, 64 }, output.shape);
-        Assert.IsLessThan(1e-5, MaxAbsDiff(output, Normalize(x)));
+        Assert.IsLessThan(1e-5, MaxAbsDiff(output, x));
     }
 
     [TestMethod]
@@ -84,7 +77,7 @@ public sealed class AugmentationTests
         var output = new BatchAugmenter(AugmentationOptions.None(32), 3).Apply(x, new Random(1));
         CollectionAssert.AreEqual(new long[] { 1, 3, 32, 32 }, output.shape);
         // bilinear at exactly half size samples between 4 pixels: the 2x2 block mean
-        var expected = Normalize(F.avg_pool2d(x, 2));
+        var expected = F.avg_pool2d(x, 2);
         Assert.IsLessThan(1e-5, MaxAbsDiff(output, expected));
     }
 
@@ -114,11 +107,11 @@ public sealed class AugmentationTests
         var x = cat(new[] { RealTile(3), RealTile(150) }, 0);
         var augmenter = new BatchAugmenter(AugmentationOptions.None(64), 3);
         var flipped = augmenter.Apply(x, Identity(2, [-1f, 0f, 0f, 0f, 1f, 0f]));
-        Assert.IsLessThan(1e-5, MaxAbsDiff(flipped, Normalize(x.flip(3))));
-        Assert.IsGreaterThan(0.1, MaxAbsDiff(flipped, Normalize(x)), "the tile is symmetric: the test cannot see a flip");
+        Assert.IsLessThan(1e-5, MaxAbsDiff(flipped, x.flip(3)));
+        Assert.IsGreaterThan(0.1, MaxAbsDiff(flipped, x), "the tile is symmetric: the test cannot see a flip");
 
         var vflipped = augmenter.Apply(x, Identity(2, [1f, 0f, 0f, 0f, -1f, 0f]));
-        Assert.IsLessThan(1e-5, MaxAbsDiff(vflipped, Normalize(x.flip(2))));
+        Assert.IsLessThan(1e-5, MaxAbsDiff(vflipped, x.flip(2)));
     }
 
     [TestMethod]
@@ -127,9 +120,9 @@ public sealed class AugmentationTests
         using var scope = NewDisposeScope();
         var x = RealTile(12);
         var hflip = new BatchAugmenter(AugmentationOptions.None(64) with { HorizontalFlipProbability = 1 }, 3).Apply(x, new Random(2));
-        Assert.IsLessThan(1e-5, MaxAbsDiff(hflip, Normalize(x.flip(3))));
+        Assert.IsLessThan(1e-5, MaxAbsDiff(hflip, x.flip(3)));
         var vflip = new BatchAugmenter(AugmentationOptions.None(64) with { VerticalFlipProbability = 1 }, 3).Apply(x, new Random(2));
-        Assert.IsLessThan(1e-5, MaxAbsDiff(vflip, Normalize(x.flip(2))));
+        Assert.IsLessThan(1e-5, MaxAbsDiff(vflip, x.flip(2)));
     }
 
     [TestMethod]
@@ -141,7 +134,7 @@ public sealed class AugmentationTests
         var augmenter = new BatchAugmenter(options, 3);
         for (int seed = 0; seed < 4; seed++)
         {
-            var output = Denormalize(augmenter.Apply(x, new Random(seed)));
+            var output = augmenter.Apply(x, new Random(seed));
             // a 32x32 crop resized to 32x32 is a plain window of the image: find it
             double best = double.MaxValue;
             (int Top, int Left) at = (-1, -1);
@@ -166,7 +159,7 @@ public sealed class AugmentationTests
         Assert.IsTrue(p.Brightness.All(b => b is >= 0.6f and <= 1.4f));
         Assert.IsGreaterThan(3, p.Brightness.Distinct().Count());
         CollectionAssert.AreEqual(Enumerable.Repeat(1f, 6).ToArray(), p.Contrast);
-        var output = Denormalize(augmenter.Apply(x, p));
+        var output = augmenter.Apply(x, p);
         for (int i = 0; i < 6; i++)
             Assert.IsLessThan(1e-5, MaxAbsDiff(output[i], (x[i] * p.Brightness[i]).clamp(0, 1)), $"image {i}, factor {p.Brightness[i]}");
     }
@@ -177,7 +170,7 @@ public sealed class AugmentationTests
         using var scope = NewDisposeScope();
         var x = RealTile(200);
         var options = AugmentationOptions.None(64) with { GrayscaleProbability = 1 };
-        var output = Denormalize(new BatchAugmenter(options, 3).Apply(x, new Random(4)));
+        var output = new BatchAugmenter(options, 3).Apply(x, new Random(4));
         var luma = x[.., 0] * 0.299f + x[.., 1] * 0.587f + x[.., 2] * 0.114f;
         for (int c = 0; c < 3; c++)
             Assert.IsLessThan(1e-5, MaxAbsDiff(output[.., c], luma), $"channel {c}");
@@ -189,7 +182,7 @@ public sealed class AugmentationTests
         using var scope = NewDisposeScope();
         var x = RealTile(250);
         var options = AugmentationOptions.None(64) with { BlurProbability = 1, MinBlurSigma = 1.5, MaxBlurSigma = 2.0 };
-        var blurred = Denormalize(new BatchAugmenter(options, 3).Apply(x, new Random(6)));
+        var blurred = new BatchAugmenter(options, 3).Apply(x, new Random(6));
         double Roughness(Tensor t) => (t[.., .., .., 1..] - t[.., .., .., ..^1]).abs().mean().item<float>();
         Assert.IsLessThan(0.6 * Roughness(x), Roughness(blurred));
         // blurring keeps the mean brightness (normalised kernel, reflect padding)
@@ -199,7 +192,7 @@ public sealed class AugmentationTests
     [TestMethod]
     public void InvalidOptionsOrShapes_Throw()
     {
-        Assert.Throws<ArgumentException>(() => new BatchAugmenter(new AugmentationOptions { Mean = [0.5f] }, 3));
+        Assert.Throws<ArgumentException>(() => new InputNormalizer(ImageInputSpec.Rgb(32) with { Mean = [0.5f] }));
         Assert.Throws<ArgumentOutOfRangeException>(() => new BatchAugmenter(new AugmentationOptions { OutputSize = 4 }, 3));
         Assert.Throws<ArgumentOutOfRangeException>(() => new BatchAugmenter(new AugmentationOptions { MinCropScale = 0 }, 3));
         using var scope = NewDisposeScope();

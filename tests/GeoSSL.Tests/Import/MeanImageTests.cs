@@ -1,3 +1,4 @@
+using GeoSSL.Core.Input;
 using GeoSSL.Core.Augmentation;
 using GeoSSL.Core.Export;
 using GeoSSL.Core.Import;
@@ -87,20 +88,20 @@ public sealed class MeanImageTests
 
         manual_seed(3);
         using var x = rand(2, 3, 32, 32);
-        var perChannel = new BatchAugmenter(AugmentationOptions.None(32, mean), 3).Apply(x, new Random(1));
-        var perPixel = new BatchAugmenter(AugmentationOptions.None(32, mean) with { MeanImage = constant }, 3).Apply(x, new Random(1));
+        var perChannel = new InputNormalizer(ImageInputSpec.Rgb(32, mean)).Normalize(x);
+        var perPixel = new InputNormalizer(ImageInputSpec.Rgb(32, mean) with { MeanImage = constant }).Normalize(x);
         Assert.IsTrue((perChannel - perPixel).abs().max().item<float>() < 1e-5f);
 
         // A ramp shows the mean really is per pixel: the corner pixel of a zero image is minus the ramp's corner.
         var ramp = new MeanImage(3, 32, 32, Enumerable.Range(0, 3 * 1024).Select(i => (i % 1024) / 1024f).ToArray());
         using var zero = zeros(1, 3, 32, 32);
-        var shifted = new BatchAugmenter(AugmentationOptions.None(32, [0f, 0f, 0f], [1f, 1f, 1f]) with { MeanImage = ramp }, 3).Apply(zero, new Random(1));
+        var shifted = new InputNormalizer(ImageInputSpec.Rgb(32, [0f, 0f, 0f], [1f, 1f, 1f]) with { MeanImage = ramp }).Normalize(zero);
         Assert.AreEqual(-1023 / 1024f, shifted[0, 0, 31, 31].item<float>(), 1e-6f);
         Assert.AreEqual(0f, shifted[0, 0, 0, 0].item<float>(), 1e-6f);
 
         // Checkpoints store the configuration as JSON: the mean image survives the round trip.
-        var config = new GeoSSL.Core.Training.PretrainConfig { Augmentation = new AugmentationOptions { OutputSize = 32, MeanImage = ramp } };
-        var back = GeoSSL.Core.Training.ConfigJson.Deserialize(GeoSSL.Core.Training.ConfigJson.Serialize(config)).Augmentation.MeanImage;
+        var config = new GeoSSL.Core.Training.PretrainConfig { Augmentation = new AugmentationOptions { OutputSize = 32 }, Input = ImageInputSpec.Rgb(32) with { MeanImage = ramp } };
+        var back = GeoSSL.Core.Training.ConfigJson.Deserialize(GeoSSL.Core.Training.ConfigJson.Serialize(config)).Input.MeanImage;
         Assert.IsNotNull(back);
         Assert.AreEqual((3, 32, 32), (back.Channels, back.Height, back.Width));
         CollectionAssert.AreEqual(ramp.Values, back.Values);

@@ -63,7 +63,8 @@ public sealed class MultispectralInitTests
         {
             Variant = GeoSSL.Core.Training.PretrainVariant.MoCoV2,
             Model = new GeoSSL.Core.Contrastive.MocoOptions { Encoder = new ResNetOptions { Depth = ResNetDepth.ResNet18, BaseWidth = 8 }, QueueSize = 32, GeoClasses = 0 },
-            Augmentation = new GeoSSL.Core.Augmentation.AugmentationOptions { OutputSize = 32, Mean = [0.3f, 0.4f, 0.5f], Std = [0.2f, 0.2f, 0.2f] },
+            Augmentation = new GeoSSL.Core.Augmentation.AugmentationOptions { OutputSize = 32 },
+            Input = ImageInputSpec.Rgb(32, [0.3f, 0.4f, 0.5f], [0.2f, 0.2f, 0.2f]),
             Epochs = 1, BatchSize = 32, Seed = 42,
         };
         manual_seed(42);

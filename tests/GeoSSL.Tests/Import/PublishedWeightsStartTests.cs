@@ -164,7 +164,7 @@ public sealed class PublishedWeightsStartTests
         var (classifier, info) = GeoSSL.Core.Classification.ClassifierCheckpoint.Load(Path.Combine(folder, "classifier.ckpt"));
         using (classifier)
         {
-            CollectionAssert.AreEqual(GeoSSL.Core.Export.OnnxExportOptions.ImageNetMean, info.Mean, "published weights default to ImageNet normalisation");
+            CollectionAssert.AreEqual(GeoSSL.Core.Export.OnnxExportOptions.ImageNetMean, info.Input.Mean, "published weights default to ImageNet normalisation");
             var file = FileWeights();
             foreach (var name in new[] { "conv1.weight", "layer4.0.bn2.running_mean" })
                 CollectionAssert.AreEqual(file[name], classifier.state_dict()[name].data<float>().ToArray(), $"backbone '{name}' is the file's (frozen)");

@@ -96,7 +96,7 @@ public sealed class GeoContrastivePretrainTests
         for (int i = 0; i < rows.Count; i++) ImageDecoder.DecodeRgbPlanar(rows[i].ImagePath, 32, 32, bytes.AsSpan(i * 3 * 32 * 32, 3 * 32 * 32));
         using var trainer = Pretrainer.FromCheckpoint(Path.Combine(folder, "model.ckpt"), "cpu");
         trainer.LoadWeights(Path.Combine(folder, "model.ckpt"));
-        var torch = TorchFeaturizer.Featurize(trainer.Encoder, bytes, rows.Count, 32, 32, trainer.Config.Augmentation.Mean, trainer.Config.Augmentation.Std);
+        var torch = TorchFeaturizer.Featurize(trainer.Encoder, bytes, rows.Count, trainer.Config.Input.WithSize(32, 32));
         var onnx = TileRows.Features(ml, featurizer, data);
         double diff = TileRows.MaxAbsDiff(torch, onnx);
         Assert.IsTrue(diff <= 1e-4, $"ONNX vs TorchSharp max abs diff {diff}");
