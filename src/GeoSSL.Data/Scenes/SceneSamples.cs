@@ -20,10 +20,11 @@ public static class SceneSamples
         if (destination.Length < source.Length) throw new ArgumentException("Destination is too small.", nameof(destination));
         for (int i = 0; i < source.Length; i++)
         {
-            float v = source[i];
-            if (!(v >= 0 && v <= 255) || v != MathF.Floor(v))
-                throw new ArgumentException($"Sample {i} is {v}, not an 8-bit value (a whole number 0..255).", nameof(source));
-            destination[i] = (byte)v;
+            // .NET 9+ float->byte conversion saturates (NaN -> 0), so the round trip holds exactly for whole numbers 0..255 only
+            byte b = (byte)source[i];
+            if (b != source[i])
+                throw new ArgumentException($"Sample {i} is {source[i]}, not an 8-bit value (a whole number 0..255).", nameof(source));
+            destination[i] = b;
         }
     }
 }

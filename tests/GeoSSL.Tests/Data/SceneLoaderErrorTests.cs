@@ -169,5 +169,8 @@ public sealed class SceneLoaderErrorTests
         Assert.ThrowsExactly<ArgumentException>(() => SceneSamples.ToBytes([1331f], new byte[1]));
         Assert.ThrowsExactly<ArgumentException>(() => SceneSamples.ToBytes([0.5f], new byte[1]));
         Assert.ThrowsExactly<ArgumentException>(() => SceneSamples.ToBytes([float.NaN], new byte[1]));
+        Assert.ThrowsExactly<ArgumentException>(() => SceneSamples.ToBytes([-1f], new byte[1]));
+        Assert.ThrowsExactly<ArgumentException>(() => SceneSamples.ToBytes([256f], new byte[1]));
+        Assert.ThrowsExactly<ArgumentException>(() => SceneSamples.ToBytes([-0.5f], new byte[1]));
     }
 }
