@@ -10,6 +10,9 @@ using GeoSSL.Benchmarks;
 //   probe [--encoders imagenet,runs/x/encoders/MoCoV2.ckpt] [--size 224] [--pooled-layers 3,4] [--out runs/probe]: probe existing encoders
 //   replot [--out runs/ablation]   rewrites results.md/png from results.json
 //   shared-machine [--size 64] [--batch 128] [--epochs 3] [--threads cores/2] [--max-tiles N]: two pretrainings at once vs one alone
+//   streaming [--rows 10000,100000] [--batch 64] [--workers 2] [--capacity 4] [--max-seconds 30] [--skip-step] [--step-seconds 15]
+//             [--out benchmarks/results/streaming-2026-11-29]: manifest read time, PNG/JPEG/GeoTIFF-window decode throughput and
+//             peak memory while streaming synthetic Parquet manifests through the prefetcher; step rate in memory vs streaming
 //   soak [--epochs 30] [--size 64] [--batch 128] [--threads N]: RSS and managed heap after every epoch of a long pretraining
 string command = args.FirstOrDefault() ?? "";
 var options = new BenchmarkArgs(args.Skip(1));
@@ -23,7 +26,8 @@ switch (command)
     case "shared-machine": return SharedMachine.Run(options, args);
     case "shared-machine-child": return SharedMachine.Child(options);
     case "soak": return Soak.Run(options);
+    case "streaming": return Streaming.Run(options, args);
     default:
-        Console.Error.WriteLine("Commands: featurize-speed, step-speed, ablation, probe, replot, shared-machine, soak");
+        Console.Error.WriteLine("Commands: featurize-speed, step-speed, ablation, probe, replot, shared-machine, soak, streaming");
         return 2;
 }

@@ -23,4 +23,10 @@ public interface IPretrainBatchSource
     /// anchor's geo label. <paramref name="rng"/> decides any random choice (e.g. which date is the positive).
     /// </summary>
     void FillBatch(ReadOnlySpan<int> anchors, Random rng, Span<byte> view1, Span<byte> view2, Span<long> geoLabels);
+
+    /// <summary>
+    /// Called at the start of every epoch (and of a resumed one) before its first <see cref="FillBatch"/>, with the steps it will run,
+    /// so a source that streams images from disk can decode ahead. Sources that hold their images in memory need not implement it.
+    /// </summary>
+    void PlanEpoch(EpochPlan plan) { }
 }

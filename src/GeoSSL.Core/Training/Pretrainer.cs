@@ -84,6 +84,8 @@ public sealed class Pretrainer : IDisposable
         while (state.Epoch < stopAt)
         {
             var order = StepRandom.EpochOrder(config.Seed, state.Epoch, source.Count);
+            int epoch = state.Epoch; // captured by the plan's generator, which streaming sources call from their decoding threads
+            source.PlanEpoch(new EpochPlan(epoch, order, b, state.StepInEpoch, stepsPerEpoch, step => StepRandom.For(config.Seed, epoch, step)));
             var window = Stopwatch.StartNew();
             long windowImages = 0;
             var epochClock = Stopwatch.StartNew();
