@@ -10,6 +10,7 @@ using GeoSSL.Data.Files;
 using GeoSSL.Data.Images;
 using GeoSSL.Data.Input;
 using GeoSSL.Data.Records;
+using GeoSSL.Data.Rasters;
 using GeoSSL.Data.Sampling;
 using GeoSSL.MLNet.Featurizer;
 using GeoSSL.Data.Geo;
@@ -49,8 +50,10 @@ public sealed class GeoContrastivePretrainEstimator : IEstimator<GeoImageFeaturi
     public GeoImageFeaturizer Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        BuildConfig(geoClusters: 1); // validates the options before any work
         GeoRecordReader.ValidateSchema(input.Schema, options);
+        var kind = InputColumns.ImageKind(input.Schema, options.ImageColumnName, nameof(options.ImageColumnName));
+        var spec = InputSpec(kind, input.Schema);
+        BuildConfig(geoClusters: 1, spec); // validates the options before any work
         // Files first, data second: a bad checkpoint or an earlier run's outputs stop the run before any image is decoded.
         RunOutputs.RequireFree([(nameof(options.CheckpointPath), options.CheckpointPath), (nameof(options.OnnxExportPath), options.OnnxExportPath)],
             options.CheckpointPath, options.ResumeFromCheckpoint, options.OverwriteExistingOutputs, nameof(options.OverwriteExistingOutputs));
@@ -58,13 +61,15 @@ public sealed class GeoContrastivePretrainEstimator : IEstimator<GeoImageFeaturi
         using var log = new MLContextChannel(catalog, "GeoContrastivePretrain");
 
         int size = options.ImageSize;
-        var (records, images) = GeoRecordReader.Read(input, options, size);
+        var (records, images) = GeoRecordReader.Read(input, options, size, spec);
         RecordValidator.Validate(records, options.LatitudeColumnName, options.LongitudeColumnName, options.LocationColumnName, options.ImageColumnName);
         RequireOneBatch(records.Count, skipped: 0);
+        if (kind == ImageColumnKind.Tensor && (options.Mean is null || options.Std is null)) spec = WithDataStatistics(spec, images!, log);
+        log.Info($"Input: {spec}.");
         using var initial = options.InitialWeightsPath is not null && options.ResumeFromCheckpoint is null
-            ? InitialWeights.Load(options.InitialWeightsPath, options.InitialWeightsReverseChannels) : null;
+            ? InitialWeights.Load(options.InitialWeightsPath, options.InitialWeightsReverseChannels, spec.Channels == 3 ? null : spec.Bands) : null;
         // Settings are compared before decoding; the geo cluster count they include depends only on the rows.
-        var plan = Plan(records);
+        var plan = Plan(records, spec);
         string fingerprint = RecordFingerprint.Of(records);
         string? resumedData = resumed is null ? null : Checkpoint.ReadDataFingerprint(options.ResumeFromCheckpoint!);
         if (resumed is not null)
@@ -86,7 +91,7 @@ public sealed class GeoContrastivePretrainEstimator : IEstimator<GeoImageFeaturi
             Warn(log, warnings, $"Skipped {skipped.Count} unreadable image{(skipped.Count == 1 ? "" : "s")} (BadImagePolicy.Skip): " +
                 string.Join("; ", skipped.Take(5).Select(s => s.Reason)) + (skipped.Count > 5 ? $"; and {skipped.Count - 5} more (see GeoPretrainReport.SkippedImages)." : ""));
             RequireOneBatch(records.Count, skipped.Count);
-            plan = Plan(records); // the skipped rows are gone from the pairs and the clusters
+            plan = Plan(records, spec); // the skipped rows are gone from the pairs and the clusters
             fingerprint = RecordFingerprint.Of(records);
             if (resumed is not null) Checkpoint.RequireSameSettings(options.ResumeFromCheckpoint!, resumed, plan.Config);
         }
@@ -127,27 +132,27 @@ public sealed class GeoContrastivePretrainEstimator : IEstimator<GeoImageFeaturi
         };
         var result = trainer.Train(new ImageBatchSource(images, pairs, labels), run);
 
-        var exportOptions = ExportOptions(FeaturizationSize, options.OutputProjection ? trainer.Model.QueryHead : null);
+        var exportOptions = ExportOptions(spec, FeaturizationSize, options.OutputProjection ? trainer.Model.QueryHead : null);
         var onnx = OnnxEncoderExporter.Export(trainer.Encoder, exportOptions);
         var report = new GeoPretrainReport(result, records.Count, pairs.LocationCount, clusters,
             OnnxEncoderExporter.OutputDimension(trainer.Encoder, exportOptions), onnx, options.CheckpointPath, skipped, warnings);
         if (options.OnnxExportPath is not null) report.SaveEncoderAsOnnx(options.OnnxExportPath);
         LastReport = report;
         log.Info($"Pretraining done in {result.Elapsed.TotalSeconds:F1}s; featurizer outputs {report.FeatureDimension} floats in column '{options.OutputColumnName}'.");
-        return GeoFeaturizerBuilder.Fit(catalog, Spec(input.Schema), onnx, input, options.FeaturizationBatchSize, options.Threads);
+        return GeoFeaturizerBuilder.Fit(catalog, Spec(kind), onnx, input, options.FeaturizationBatchSize, options.Threads);
     }
 
     /// <summary>What the rows decide: positive pairs, geo labels and cluster count, and the training configuration that follows.</summary>
     private sealed record TrainingPlan(TemporalPairSampler Pairs, int[] Labels, int Clusters, PretrainConfig Config);
 
-    private TrainingPlan Plan(List<GeoImageRecord> records)
+    private TrainingPlan Plan(List<GeoImageRecord> records, ImageInputSpec spec)
     {
         var pairs = new TemporalPairSampler(records, options.Variant.UsesTemporalPositives(), options.AllowSameImagePositive);
         int[] labels = new int[records.Count];
         int clusters = 0;
         if (options.Variant.UsesGeo())
             (labels, clusters) = GeoClusterer.Cluster(records.Select(r => (r.Latitude, r.Longitude)).ToList(), options.GeoClusters, options.Seed);
-        var config = BuildConfig(Math.Max(clusters, 1));
+        var config = BuildConfig(Math.Max(clusters, 1), spec);
         if (!options.Variant.UsesGeo()) config = config with { Model = config.Model with { GeoClasses = 0 } };
         return new TrainingPlan(pairs, labels, clusters, config);
     }
@@ -195,50 +200,103 @@ public sealed class GeoContrastivePretrainEstimator : IEstimator<GeoImageFeaturi
 
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
-        BuildConfig(1);
         foreach (var (column, option) in new[] { (options.ImageColumnName, nameof(options.ImageColumnName)), (options.LatitudeColumnName, nameof(options.LatitudeColumnName)),
                      (options.LongitudeColumnName, nameof(options.LongitudeColumnName)), (options.LocationColumnName, nameof(options.LocationColumnName)) })
             if (!inputSchema.Any(c => c.Name == column))
                 throw new ArgumentException($"Column '{column}' ({option}) is not in the input schema.", option);
-        var image = inputSchema.First(c => c.Name == options.ImageColumnName);
-        var kind = image.ItemType is TextDataViewType ? ImageColumnKind.Path : ImageColumnKind.Image;
-        int dim = options.OutputProjection ? options.ProjectionDimension : EncoderOptions().PooledDimension(options.PooledLayers);
-        var spec = new FeaturizerSpec(options.ImageColumnName, kind, options.ImageFolder, FeaturizationSize, FeaturizationSize, options.OutputColumnName);
-        var stand_in = OnnxModelIo.ShapeOnly(3, FeaturizationSize, FeaturizationSize, dim, "input", "features");
-        return GeoFeaturizerBuilder.CreateEstimator(catalog, spec, stand_in).GetOutputSchema(inputSchema);
+        var kind = InputColumns.ImageKind(inputSchema.First(c => c.Name == options.ImageColumnName));
+        var spec = InputSpec(kind, schema: null);
+        BuildConfig(1, spec);
+        int dim = options.OutputProjection ? options.ProjectionDimension : EncoderOptions(spec).PooledDimension(options.PooledLayers);
+        var stand_in = OnnxModelIo.ShapeOnly(spec.Channels, FeaturizationSize, FeaturizationSize, dim, "input", "features");
+        return GeoFeaturizerBuilder.CreateEstimator(catalog, Spec(kind), stand_in).GetOutputSchema(inputSchema);
     }
 
-    private FeaturizerSpec Spec(DataViewSchema schema) => new(options.ImageColumnName,
-        InputColumns.ImageKind(schema, options.ImageColumnName, nameof(options.ImageColumnName)), options.ImageFolder,
+    private FeaturizerSpec Spec(ImageColumnKind kind) => new(options.ImageColumnName, kind, options.ImageFolder,
         FeaturizationSize, FeaturizationSize, options.OutputColumnName);
 
     private int FeaturizationSize => options.FeaturizationImageSize ?? options.ImageSize;
 
-    internal OnnxExportOptions ExportOptions(int size, ProjectionHead? head) => new()
+    internal OnnxExportOptions ExportOptions(ImageInputSpec spec, int size, ProjectionHead? head) => new()
     {
-        Input = InputSpec().WithSize(size, size), Head = head,
+        Input = spec.WithSize(size, size) with { MeanImage = options.MeanImage }, Head = head,
         PooledLayers = head is null ? options.PooledLayers : [4],
     };
 
-    /// <summary>What the encoder takes, from the options: RGB image columns at ImageSize with the options' normalisation.</summary>
-    private ImageInputSpec InputSpec() => ImageInputSpec.Rgb(options.ImageSize, options.Mean, options.Std, options.MeanImage);
-
-    private ResNetOptions EncoderOptions() => options.InitialWeightsPath is not null
-        ? RgbLayout(options.InitialWeightsPath)
-        : new()
-        {
-            Depth = options.Architecture, BaseWidth = options.BaseWidth, SmallInputStem = options.SmallInputStem, InputChannels = 3,
-        };
-
-    private static ResNetOptions RgbLayout(string path)
+    /// <summary>
+    /// What the encoder takes, from the options and the image column. Image and path columns: 8-bit R,G,B at ImageSize, ImageNet
+    /// statistics unless Mean/Std are given. A tensor column: its [C, H, W] float samples, named by Bands, divided by SampleDivisor;
+    /// missing Mean/Std are placeholders (0 and 1) until <see cref="WithDataStatistics"/> measures them on the rows.
+    /// </summary>
+    /// <param name="schema">The input's schema, for a tensor column's dimensions; null when only a schema shape is known.</param>
+    private ImageInputSpec InputSpec(ImageColumnKind kind, DataViewSchema? schema)
     {
-        var layout = InitialWeights.ReadLayout(path);
-        if (layout.InputChannels != 3)
-            throw new ArgumentException($"InitialWeightsPath '{path}': conv1 takes {layout.InputChannels} channels; image columns supply RGB (3).", nameof(GeoContrastivePretrainOptions.InitialWeightsPath));
-        return layout;
+        if (kind != ImageColumnKind.Tensor)
+        {
+            if (options.Bands is { } rgb && !rgb.SequenceEqual(ImageInputSpec.RgbBands, StringComparer.OrdinalIgnoreCase))
+                throw new ArgumentException($"Bands [{string.Join(",", rgb)}] need a tensor column; column '{options.ImageColumnName}' holds R,G,B images.", nameof(options.Bands));
+            if (options.SampleDivisor is { } d && d != 255f)
+                throw new ArgumentException($"SampleDivisor {d} needs a tensor column; column '{options.ImageColumnName}' holds 8-bit images (divisor 255).", nameof(options.SampleDivisor));
+            return ImageInputSpec.Rgb(options.ImageSize, options.Mean, options.Std, options.MeanImage);
+        }
+        var (c, h, w) = schema is null
+            ? (options.Bands?.Length ?? 3, options.ImageSize, options.ImageSize)
+            : InputColumns.TensorShape(schema, options.ImageColumnName, nameof(options.ImageColumnName), options.Bands?.Length);
+        if (h != options.ImageSize || w != options.ImageSize)
+            throw new ArgumentException($"Column '{options.ImageColumnName}' holds [{c}, {h}, {w}] samples but ImageSize is {options.ImageSize}: " +
+                "set ImageSize to the tensors' side, or read them at that size.", nameof(options.ImageSize));
+        var bands = options.Bands ?? Enumerable.Range(1, c).Select(i => $"band{i}").ToArray();
+        if (bands.Length != c)
+            throw new ArgumentException($"Bands names {bands.Length} bands [{string.Join(",", bands)}] but column '{options.ImageColumnName}' holds {c} channels.", nameof(options.Bands));
+        var spec = new ImageInputSpec
+        {
+            Bands = bands, SampleType = SampleType.Float32, SampleDivisor = options.SampleDivisor ?? 1f, Height = h, Width = w,
+            Mean = options.Mean ?? new float[c], Std = options.Std ?? Enumerable.Repeat(1f, c).ToArray(), MeanImage = options.MeanImage,
+        };
+        try { spec.Validate(); }
+        catch (ArgumentException e) { throw new ArgumentException($"Input of column '{options.ImageColumnName}': {e.Message}", e.ParamName, e); }
+        return spec;
     }
 
-    private PretrainConfig BuildConfig(int geoClusters)
+    /// <summary>The spec with per-band mean/std of a seeded sample of the rows' scaled samples, for Mean/Std left null.</summary>
+    private ImageInputSpec WithDataStatistics(ImageInputSpec spec, DecodedImageSet images, MLContextChannel log)
+    {
+        var stats = BandStatistics.Compute(FloatImages(images), spec.Channels, maxImages: options.StatisticsSampleImages, seed: options.Seed);
+        for (int c = 0; c < spec.Channels; c++)
+            if (!(stats.Std[c] > 0))
+                throw new GeoDataException($"Band {spec.Bands[c]} of column '{options.ImageColumnName}' is constant ({stats.Mean[c]}) in the sampled rows: " +
+                    "it carries nothing to learn from and cannot be normalised. Drop the band, or give Mean and Std.");
+        var mean = options.Mean ?? stats.Mean.Select(m => (float)(m / spec.SampleDivisor)).ToArray();
+        var std = options.Std ?? stats.Std.Select(v => (float)(v / spec.SampleDivisor)).ToArray();
+        log.Info($"Per-band statistics of {Math.Min(images.Count, options.StatisticsSampleImages)} images: " +
+            string.Join(", ", spec.Bands.Select((b, c) => $"{b} {mean[c]:G4}±{std[c]:G4}")) + ".");
+        return spec with { Mean = mean, Std = std };
+    }
+
+    private static IEnumerable<float[]> FloatImages(DecodedImageSet images)
+    {
+        for (int i = 0; i < images.Count; i++)
+            yield return System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(images.Image(i)).ToArray();
+    }
+
+    private ResNetOptions EncoderOptions(ImageInputSpec spec) => options.InitialWeightsPath is not null
+        ? StartingLayout(options.InitialWeightsPath, spec)
+        : new()
+        {
+            Depth = options.Architecture, BaseWidth = options.BaseWidth, SmallInputStem = options.SmallInputStem, InputChannels = spec.Channels,
+        };
+
+    /// <summary>The starting weights' layout for this input: their own channel count, or RGB weights adapted to the spec's bands.</summary>
+    private static ResNetOptions StartingLayout(string path, ImageInputSpec spec)
+    {
+        var layout = InitialWeights.ReadLayout(path);
+        if (layout.InputChannels == spec.Channels) return layout;
+        if (layout.InputChannels == 3) return layout with { InputChannels = spec.Channels }; // conv1 is adapted (InputChannelAdapter)
+        throw new ArgumentException($"InitialWeightsPath '{path}': conv1 takes {layout.InputChannels} channels; the input has {spec.Channels} " +
+            $"({string.Join(",", spec.Bands)}). Only RGB weights can be adapted to other bands.", nameof(GeoContrastivePretrainOptions.InitialWeightsPath));
+    }
+
+    private PretrainConfig BuildConfig(int geoClusters, ImageInputSpec spec)
     {
         if (options.ImageSize < 8) throw new ArgumentOutOfRangeException(nameof(options.ImageSize), options.ImageSize, "ImageSize must be at least 8 pixels.");
         if (options.FeaturizationImageSize is < 8)
@@ -255,7 +313,7 @@ public sealed class GeoContrastivePretrainEstimator : IEstimator<GeoImageFeaturi
             Variant = options.Variant,
             Model = new MocoOptions
             {
-                Encoder = EncoderOptions(), ProjectionDimension = options.ProjectionDimension, QueueSize = options.QueueSize,
+                Encoder = EncoderOptions(spec), ProjectionDimension = options.ProjectionDimension, QueueSize = options.QueueSize,
                 Momentum = options.EncoderMomentum, Temperature = options.Temperature,
                 GeoClasses = options.Variant.UsesGeo() ? geoClusters : 0, Contrastive = options.Variant.UsesContrastive(),
             },
@@ -264,7 +322,7 @@ public sealed class GeoContrastivePretrainEstimator : IEstimator<GeoImageFeaturi
                 OutputSize = options.ImageSize, MinCropScale = options.MinCropScale, VerticalFlipProbability = options.VerticalFlipProbability,
             },
             // The mean image is stored at the training size: checkpoints stay small (a 224x224 mean image is 150k floats).
-            Input = InputSpec() with { MeanImage = options.MeanImage?.ResizedTo(options.ImageSize, options.ImageSize) },
+            Input = spec with { MeanImage = spec.MeanImage?.ResizedTo(options.ImageSize, options.ImageSize) },
             Epochs = options.Epochs, BatchSize = options.BatchSize, LearningRate = options.LearningRate, SgdMomentum = options.SgdMomentum,
             WeightDecay = options.WeightDecay, WarmupEpochs = options.WarmupEpochs, CosineSchedule = options.CosineSchedule,
             ContrastiveWeight = options.ContrastiveWeight, GeoWeight = options.GeoWeight, BatchNormGroups = options.BatchNormGroups,

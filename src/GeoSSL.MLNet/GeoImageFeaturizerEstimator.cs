@@ -37,20 +37,39 @@ public sealed class GeoImageFeaturizerEstimator : IEstimator<GeoImageFeaturizer>
         this.imageColumnName = imageColumnName;
         this.imageFolder = imageFolder;
         shapes = OnnxModelIo.ReadShapes(onnxModel, "encoder");
-        if (shapes.Channels != 3) throw new ArgumentException($"The encoder takes {shapes.Channels} channels; image featurization supplies RGB (3).");
+    }
+
+    /// <summary>Image and path columns give RGB; a tensor column must hold exactly the [C, H, W] the encoder takes.</summary>
+    private void RequireInput(DataViewSchema schema, ImageColumnKind kind)
+    {
+        if (kind != ImageColumnKind.Tensor)
+        {
+            if (shapes.Channels != 3)
+                throw new ArgumentException($"The encoder takes {shapes.Channels} channels; column '{imageColumnName}' holds RGB images (3). " +
+                    "Give multispectral input as a float vector column [C, H, W] (e.g. mlContext.Data.LoadGeoTiffs).", "imageColumnName");
+            return;
+        }
+        var (c, h, w) = InputColumns.TensorShape(schema, imageColumnName, "imageColumnName", shapes.Channels);
+        if ((c, h, w) != (shapes.Channels, shapes.Height, shapes.Width))
+            throw new ArgumentException($"Column '{imageColumnName}' holds [{c}, {h}, {w}] samples; the encoder takes [{shapes.Channels}, {shapes.Height}, {shapes.Width}]" +
+                (c == shapes.Channels ? " (read the rasters at the encoder's size, or export the encoder at the rasters' size with imageSize)." : "."), "imageColumnName");
     }
 
     /// <summary>Width of the feature vector.</summary>
     public int FeatureDimension => shapes.OutputDimension;
 
-    public GeoImageFeaturizer Fit(IDataView input) => GeoFeaturizerBuilder.Fit(catalog,
-        Spec(InputColumns.ImageKind(input.Schema, imageColumnName, "imageColumnName")), onnx, input, batchSize, threads);
+    public GeoImageFeaturizer Fit(IDataView input)
+    {
+        var kind = InputColumns.ImageKind(input.Schema, imageColumnName, "imageColumnName");
+        RequireInput(input.Schema, kind);
+        return GeoFeaturizerBuilder.Fit(catalog, Spec(kind), onnx, input, batchSize, threads);
+    }
 
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
         var col = inputSchema.FirstOrDefault(c => c.Name == imageColumnName);
         if (col.Name is null) throw new ArgumentException($"Column '{imageColumnName}' (imageColumnName) is not in the input schema.", "imageColumnName");
-        return Build(col.ItemType is TextDataViewType ? ImageColumnKind.Path : ImageColumnKind.Image).GetOutputSchema(inputSchema);
+        return Build(InputColumns.ImageKind(col)).GetOutputSchema(inputSchema);
     }
 
     private IEstimator<ITransformer> Build(ImageColumnKind kind) => GeoFeaturizerBuilder.CreateEstimator(catalog, Spec(kind), onnx);

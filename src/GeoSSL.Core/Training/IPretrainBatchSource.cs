@@ -13,8 +13,9 @@ public interface IPretrainBatchSource
     int Width { get; }
 
     /// <summary>
-    /// How samples are laid out in the buffers <see cref="FillBatch"/> writes: one byte each for <see cref="Data.Input.SampleType.Byte"/>,
-    /// otherwise a little-endian float32 each (uint16 reflectance is held exactly as float). Must match the run's input spec.
+    /// How samples are laid out in the buffers <see cref="FillBatch"/> writes: <see cref="Data.Input.SampleType.Byte"/>, one byte each, or
+    /// <see cref="Data.Input.SampleType.Float32"/>, a float32 each (uint16 reflectance is held exactly as float). Must equal the run's
+    /// <see cref="Data.Input.ImageInputSpec.StoredAs"/>.
     /// </summary>
     GeoSSL.Data.Input.SampleType SampleType => GeoSSL.Data.Input.SampleType.Byte;
 

@@ -181,8 +181,8 @@ public sealed class Pretrainer : IDisposable
         var enc = config.Model.Encoder;
         if (source.Channels != enc.InputChannels)
             throw new ArgumentException($"The data has {source.Channels} channels but the encoder expects {enc.InputChannels}.");
-        if (source.SampleType != config.Input.SampleType)
-            throw new ArgumentException($"The data holds {source.SampleType} samples but the input spec says {config.Input.SampleType}.");
+        if (source.SampleType != config.Input.StoredAs)
+            throw new ArgumentException($"The data holds {source.SampleType} samples but the input spec ({config.Input}) needs {config.Input.StoredAs}.");
         if (source.Count < config.BatchSize)
             throw new ArgumentException($"Only {source.Count} images for a batch size of {config.BatchSize}: provide more rows or lower the batch size.");
     }

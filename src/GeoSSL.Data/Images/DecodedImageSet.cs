@@ -1,8 +1,9 @@
 namespace GeoSSL.Data.Images;
 
 /// <summary>
-/// All images of a run decoded once, in parallel, into one contiguous planar RGB buffer. A few thousand
-/// 64x64 tiles take ~50 MB; decoding once removes file I/O and PNG inflation from every training step.
+/// All images of a run decoded once, in parallel, into one contiguous planar buffer of raw samples (bytes for 8-bit
+/// images, float32 for other sample types; see <see cref="Input.ImageInputSpec"/>). A few thousand 64x64 RGB tiles take
+/// ~50 MB; decoding once removes file I/O and PNG inflation from every training step.
 /// </summary>
 public sealed class DecodedImageSet
 {
@@ -11,12 +12,14 @@ public sealed class DecodedImageSet
     public int Count { get; }
     public int Height { get; }
     public int Width { get; }
-    public int Channels => ImageDecoder.Channels;
-    public int ImageBytes => Channels * Height * Width;
+    public int Channels { get; }
+    /// <summary>1 for 8-bit samples, 4 for float32 samples.</summary>
+    public int BytesPerSample { get; }
+    public int ImageBytes => Channels * Height * Width * BytesPerSample;
 
-    private DecodedImageSet(byte[] pixels, int count, int height, int width)
+    private DecodedImageSet(byte[] pixels, int count, int height, int width, int channels, int bytesPerSample)
     {
-        this.pixels = pixels; Count = count; Height = height; Width = width;
+        this.pixels = pixels; Count = count; Height = height; Width = width; Channels = channels; BytesPerSample = bytesPerSample;
     }
 
     /// <param name="load">Fills the span for image i (throws a GeoDataException naming the file on failure).</param>
@@ -26,10 +29,14 @@ public sealed class DecodedImageSet
     /// then holds the other images in their order. Other exceptions always stop the decode.
     /// </param>
     /// <param name="cancellationToken">Stops the decode (OperationCanceledException) within the images already started.</param>
+    /// <param name="channels">Samples per pixel (3 for RGB files).</param>
+    /// <param name="bytesPerSample">1 for 8-bit samples, 4 for float32 samples.</param>
     public static DecodedImageSet Decode(int count, int height, int width, Action<int, Memory<byte>> load, IProgress<int>? progress = null,
-        List<SkippedImage>? skipped = null, CancellationToken cancellationToken = default)
+        List<SkippedImage>? skipped = null, CancellationToken cancellationToken = default, int channels = ImageDecoder.Channels, int bytesPerSample = 1)
     {
-        int size = ImageDecoder.Channels * height * width;
+        if (channels < 1) throw new ArgumentOutOfRangeException(nameof(channels), channels, "Need at least one channel.");
+        if (bytesPerSample is not (1 or 4)) throw new ArgumentOutOfRangeException(nameof(bytesPerSample), bytesPerSample, "Samples are bytes (1) or float32 (4).");
+        int size = checked(channels * height * width * bytesPerSample);
         long total = (long)count * size;
         if (total > Array.MaxLength)
             throw new Records.GeoDataException($"{count} images of {height}x{width} need {total / 1e9:F1} GB decoded, more than one .NET array holds " +
@@ -55,7 +62,7 @@ public sealed class DecodedImageSet
             var first = e.Flatten().InnerExceptions.OrderBy(x => (x as Records.GeoDataException)?.Row ?? long.MaxValue).First();
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(first).Throw();
         }
-        if (failed.All(f => f is null)) return new DecodedImageSet(buffer, count, height, width);
+        if (failed.All(f => f is null)) return new DecodedImageSet(buffer, count, height, width, channels, bytesPerSample);
         if (skipped is null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(failed.First(f => f is not null)!).Throw();
         // Move the readable images down over the gaps, in order.
         int kept = 0;
@@ -65,7 +72,7 @@ public sealed class DecodedImageSet
             if (kept != i) Buffer.BlockCopy(buffer, i * size, buffer, kept * size, size);
             kept++;
         }
-        return new DecodedImageSet(buffer, kept, height, width);
+        return new DecodedImageSet(buffer, kept, height, width, channels, bytesPerSample);
     }
 
     /// <param name="skipped">See <see cref="Decode"/>: null throws for the first unreadable file, otherwise unreadable files are left out and listed.</param>
@@ -73,5 +80,8 @@ public sealed class DecodedImageSet
         List<SkippedImage>? skipped = null, CancellationToken cancellationToken = default) =>
         Decode(paths.Count, height, width, (i, mem) => ImageDecoder.DecodeRgbPlanar(paths[i], height, width, mem.Span, rows?[i]), progress, skipped, cancellationToken);
 
-    public ReadOnlySpan<byte> Image(int index) => pixels.AsSpan(index * ImageBytes, ImageBytes);
+    public ReadOnlySpan<byte> Image(int index) => pixels.AsSpan(checked(index * ImageBytes), ImageBytes);
+
+    /// <summary>How the samples are held: bytes, or float32 for every other sample type.</summary>
+    public Input.SampleType StoredAs => BytesPerSample == 1 ? Input.SampleType.Byte : Input.SampleType.Float32;
 }

@@ -77,8 +77,11 @@ public sealed record ImageInputSpec
     /// <summary>Samples in one image (C x H x W).</summary>
     [JsonIgnore] public int ValuesPerImage => Channels * Height * Width;
 
-    /// <summary>Bytes one image takes in memory: 1 per sample for bytes, 4 otherwise (uint16 is held as float).</summary>
+    /// <summary>Bytes one sample takes in memory: 1 for bytes, 4 otherwise (uint16 is held as float).</summary>
     [JsonIgnore] public int BytesPerSample => SampleType == SampleType.Byte ? 1 : 4;
+
+    /// <summary>How samples are held in memory buffers: bytes stay bytes, every other type is float32 (exact for uint16).</summary>
+    [JsonIgnore] public SampleType StoredAs => SampleType == SampleType.Byte ? SampleType.Byte : SampleType.Float32;
 
     /// <summary>
     /// True when the bands are red, green and blue in that order (R,G,B or Sentinel-2's B04,B03,B02): colour augmentations
@@ -88,8 +91,8 @@ public sealed record ImageInputSpec
     public bool IsTrueColour => Channels == 3 &&
         (Bands.SequenceEqual(RgbBands, StringComparer.OrdinalIgnoreCase) || Bands.SequenceEqual(["B04", "B03", "B02"], StringComparer.OrdinalIgnoreCase));
 
-    /// <summary>True for 8-bit samples scaled to 0..1: augmentations may clamp to that range.</summary>
-    [JsonIgnore] public bool IsUnitRange => SampleType == SampleType.Byte && SampleDivisor == 255f;
+    /// <summary>True for 8-bit data (divided by 255, however it is stored): scaled values lie in 0..1, so augmentations may clamp to that range.</summary>
+    [JsonIgnore] public bool IsUnitRange => SampleDivisor == 255f;
 
     /// <summary>Throws an ArgumentException naming the first inconsistent setting.</summary>
     public void Validate()

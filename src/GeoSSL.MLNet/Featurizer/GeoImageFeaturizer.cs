@@ -54,6 +54,12 @@ public sealed class GeoImageFeaturizer : ITransformer, ICanSaveModel, IDisposabl
         return new InferenceSession(model, options);
     }
 
+    /// <summary>
+    /// What the encoder takes (bands, sample scale, normalisation, size), as stored in the ONNX metadata by GeoSSL exports;
+    /// null for an ONNX file from elsewhere.
+    /// </summary>
+    public GeoSSL.Data.Input.ImageInputSpec? Input => OnnxModelIo.ReadInputSpec(EncoderOnnx, "featurizer");
+
     /// <summary>ONNX Runtime threads of the batched <see cref="Transform"/>; null = one per core (given: its workers also stop spinning between calls).</summary>
     public int? Threads { get; }
 

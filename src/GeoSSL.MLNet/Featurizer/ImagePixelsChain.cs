@@ -20,6 +20,13 @@ internal static class ImagePixelsChain
         int height, int width, string prefix, bool asFloats, out List<string> temporaries)
     {
         string image = prefix + "Image", resized = prefix + "Resized", pixels = prefix + "Pixels";
+        if (kind == ImageColumnKind.Tensor)
+        {
+            // Already planar raw samples at the encoder's size (the tensor route, e.g. multispectral rasters): the ONNX graph's
+            // first nodes scale and normalise them, so the column only needs the name the graph's input is given.
+            temporaries = new List<string> { pixels };
+            return t.CopyColumns(pixels, imageColumnName);
+        }
         temporaries = new List<string> { resized, pixels };
         string source = imageColumnName;
         IEstimator<ITransformer>? load = null;

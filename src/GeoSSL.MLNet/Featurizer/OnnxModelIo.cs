@@ -1,4 +1,5 @@
 using Google.Protobuf;
+using GeoSSL.Data.Input;
 using Onnx;
 
 namespace GeoSSL.MLNet.Featurizer;
@@ -58,7 +59,17 @@ internal static class OnnxModelIo
         dims[3].ClearDimParam(); dims[3].DimValue = size;
         // Stored intermediate shapes would contradict the new size; ONNX Runtime infers them again.
         graph.ValueInfo.Clear();
+        // The input contract in the metadata says the size too.
+        var spec = proto.MetadataProps.FirstOrDefault(p => p.Key == ImageInputSpec.MetadataKey);
+        if (spec is not null) spec.Value = ImageInputSpec.FromJson(spec.Value, source).WithSize(size, size).ToJson();
         return proto.ToByteArray();
+    }
+
+    /// <summary>The input contract a GeoSSL export stores in its metadata; null for ONNX files from elsewhere (or older exports).</summary>
+    public static ImageInputSpec? ReadInputSpec(byte[] model, string source)
+    {
+        var entry = ModelProto.Parser.ParseFrom(model).MetadataProps.FirstOrDefault(p => p.Key == ImageInputSpec.MetadataKey);
+        return entry is null ? null : ImageInputSpec.FromJson(entry.Value, source);
     }
 
     /// <summary>Channels, height and width of the encoder input and the output width, from the graph's declared shapes.</summary>

@@ -92,16 +92,35 @@ public sealed class GeoContrastivePretrainOptions
     public double MinCropScale { get; set; } = 0.2;
     /// <summary>Probability of a vertical flip (0 in the paper; overhead images have no up, 0.5 is a sensible extra).</summary>
     public double VerticalFlipProbability { get; set; }
-    /// <summary>Per-channel normalisation mean applied to 0..1 pixels (ImageNet's by default); baked into the exported ONNX.</summary>
-    public float[] Mean { get; set; } = [0.485f, 0.456f, 0.406f];
-    /// <summary>Per-channel normalisation std (ImageNet's by default).</summary>
-    public float[] Std { get; set; } = [0.229f, 0.224f, 0.225f];
+    /// <summary>
+    /// Per-band normalisation mean of the scaled samples (raw / <see cref="SampleDivisor"/>); baked into the exported ONNX. Null (default):
+    /// ImageNet's for RGB images; for a tensor column, the per-band mean of a seeded sample of the input's pixels.
+    /// </summary>
+    public float[]? Mean { get; set; }
+    /// <summary>Per-band normalisation std; null (default) as for <see cref="Mean"/>.</summary>
+    public float[]? Std { get; set; }
     /// <summary>
     /// Per-pixel mean (0..1 scale) subtracted instead of <see cref="Mean"/>, resized to <see cref="ImageSize"/> for training
     /// and to the featurization size in the exported ONNX. For weights trained that way, e.g. ML.NET's ImageNet ResNet18:
     /// <c>MlNetResNetPreprocessing.ReadMeanImage("ResNetPreprocess.onnx")</c> with Std 1/255. Null (default): per-channel mean.
     /// </summary>
     public MeanImage? MeanImage { get; set; }
+
+    // ---- input (multispectral) --------------------------------------------------------------------------------
+    /// <summary>
+    /// Band names of the image column in channel order: for a tensor column (a float vector [C, H, W], e.g. from
+    /// <c>mlContext.Data.LoadSceneWindows</c> or <c>LoadGeoTiffs</c>) such as ["B02","B03","B04","B08"]. They decide how RGB
+    /// starting weights map onto the bands (<see cref="InitialWeightsPath"/>) and whether colour augmentations apply (only to
+    /// R,G,B). Null: R,G,B for image and path columns, "band1".."bandC" for tensors.
+    /// </summary>
+    public string[]? Bands { get; set; }
+    /// <summary>
+    /// Raw samples are divided by this before normalisation: 255 for 8-bit images (the only value for image and path columns),
+    /// 10000 for Sentinel-2 digital numbers, 1 for samples already scaled. Null: 255 for images, 1 for tensor columns.
+    /// </summary>
+    public float? SampleDivisor { get; set; }
+    /// <summary>Images sampled (seeded) for the per-band statistics when <see cref="Mean"/>/<see cref="Std"/> are null on a tensor column (1000).</summary>
+    public int StatisticsSampleImages { get; set; } = 1000;
 
     // ---- run -------------------------------------------------------------------------------------------------
     /// <summary>"auto" (CUDA when available), "cpu", "cuda" or "cuda:N".</summary>

@@ -1,5 +1,6 @@
 using System.Globalization;
 using GeoSSL.Data.Images;
+using GeoSSL.Data.Input;
 using GeoSSL.Data.Records;
 using GeoSSL.MLNet.Options;
 using Microsoft.ML;
@@ -19,8 +20,12 @@ internal static class GeoRecordReader
         if (o.TimestampColumnName is not null) InputColumns.RequireTime(schema, o.TimestampColumnName, nameof(o.TimestampColumnName));
     }
 
-    /// <summary>Reads every row. For an image column, pixels are converted to planar RGB at <paramref name="size"/> while reading.</summary>
-    public static (List<GeoImageRecord> Records, DecodedImageSet? Images) Read(IDataView data, GeoContrastivePretrainOptions o, int size)
+    /// <summary>
+    /// Reads every row. For an image column, pixels are converted to planar RGB at <paramref name="size"/> while reading; a tensor
+    /// column's samples are copied as they are (float32) after checking they are finite. Paths are decoded later.
+    /// </summary>
+    /// <param name="input">What the encoder takes (for tensor columns: channel count, size and band names in messages).</param>
+    public static (List<GeoImageRecord> Records, DecodedImageSet? Images) Read(IDataView data, GeoContrastivePretrainOptions o, int size, ImageInputSpec input)
     {
         ValidateSchema(data.Schema, o);
         CheckTextFile(data, o);
@@ -39,6 +44,8 @@ internal static class GeoRecordReader
         var time = o.TimestampColumnName is null ? null : TimeGetter(cursor, data.Schema[o.TimestampColumnName], o.TimestampColumnName);
         ValueGetter<ReadOnlyMemory<char>>? pathGetter = kind == ImageColumnKind.Path ? cursor.GetGetter<ReadOnlyMemory<char>>(data.Schema[o.ImageColumnName]) : null;
         ValueGetter<MLImage>? imageGetter = kind == ImageColumnKind.Image ? cursor.GetGetter<MLImage>(data.Schema[o.ImageColumnName]) : null;
+        ValueGetter<VBuffer<float>>? tensorGetter = kind == ImageColumnKind.Tensor ? cursor.GetGetter<VBuffer<float>>(data.Schema[o.ImageColumnName]) : null;
+        VBuffer<float> tensor = default;
         string folder = o.ImageFolder ?? "";
         ReadOnlyMemory<char> text = default;
         MLImage image = null!;
@@ -46,7 +53,13 @@ internal static class GeoRecordReader
         while (cursor.MoveNext())
         {
             string path;
-            if (pathGetter is not null)
+            if (tensorGetter is not null)
+            {
+                tensorGetter(ref tensor);
+                pixels.Add(TensorSamples(tensor, row, o.ImageColumnName, input));
+                path = $"row {row}";
+            }
+            else if (pathGetter is not null)
             {
                 pathGetter(ref text);
                 path = text.ToString();
@@ -69,10 +82,29 @@ internal static class GeoRecordReader
             records.Add(new GeoImageRecord(row, path, loc(row, o.LocationColumnName), lat(), lon(), time?.Invoke(row)));
             row++;
         }
-        DecodedImageSet? images = kind == ImageColumnKind.Image
-            ? DecodedImageSet.Decode(pixels.Count, size, size, (i, mem) => pixels[i].CopyTo(mem))
-            : null;
+        DecodedImageSet? images = kind switch
+        {
+            ImageColumnKind.Image => DecodedImageSet.Decode(pixels.Count, size, size, (i, mem) => pixels[i].CopyTo(mem)),
+            ImageColumnKind.Tensor => DecodedImageSet.Decode(pixels.Count, input.Height, input.Width, (i, mem) => pixels[i].CopyTo(mem),
+                channels: input.Channels, bytesPerSample: sizeof(float)),
+            _ => null,
+        };
         return (records, images);
+    }
+
+    /// <summary>A tensor cell as float32 bytes, refusing missing or non-finite samples with the row, column and band named.</summary>
+    private static byte[] TensorSamples(VBuffer<float> cell, long row, string column, ImageInputSpec input)
+    {
+        int plane = input.Height * input.Width;
+        if (cell.Length != input.ValuesPerImage)
+            throw new GeoDataException($"Row {row}: column '{column}' holds {cell.Length} samples; [{input.Channels}, {input.Height}, {input.Width}] needs {input.ValuesPerImage}.", row, column);
+        var values = new float[cell.Length];
+        cell.CopyTo(values);
+        for (int i = 0; i < values.Length; i++)
+            if (!float.IsFinite(values[i]))
+                throw new GeoDataException($"Row {row}: column '{column}', band {input.Bands[i / plane]} (channel {i / plane}), pixel ({i % plane % input.Width}, {i % plane / input.Width}) " +
+                    $"is {values[i]}: fill or mask no-data samples before training.", row, column);
+        return System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()).ToArray();
     }
 
     /// <summary>For a manifest loaded with LoadFromTextFile: the checks only its file can answer (see <see cref="TextManifestCheck"/>).</summary>

@@ -21,6 +21,7 @@ internal sealed class ImageBatchSource : IPretrainBatchSource
 
     public int Count => images.Count;
     public int Channels => images.Channels;
+    public GeoSSL.Data.Input.SampleType SampleType => images.StoredAs;
     public int Height => images.Height;
     public int Width => images.Width;
 
