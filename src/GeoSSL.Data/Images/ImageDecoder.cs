@@ -4,8 +4,10 @@ using SkiaSharp;
 namespace GeoSSL.Data.Images;
 
 /// <summary>
-/// Decodes PNG/JPEG/WebP/BMP files to planar RGB bytes (C, H, W), resized to a fixed size when they differ.
-/// Uses SkiaSharp, the same decoder as ML.NET's LoadImages, so training and featurization see the same pixels.
+/// Decodes PNG/JPEG/WebP/BMP files to planar RGB bytes (C, H, W), resized to a fixed size when they differ: by default
+/// the centred crop of the target's aspect ratio is scaled (<see cref="Input.ResizeMode.CenterCrop"/>, what ML.NET's
+/// ResizeImages IsoCrop does in the featurizer), so training, featurizing and fine-tuning see the same part of a
+/// non-square image. Uses SkiaSharp, the same decoder as ML.NET's LoadImages, so they also see the same pixels.
 /// Grayscale, palette, 16-bit and CMYK files come out as RGB (grey gives R = G = B).
 /// </summary>
 public static class ImageDecoder
@@ -14,10 +16,11 @@ public static class ImageDecoder
 
     /// <summary>Decodes <paramref name="path"/> into <paramref name="destination"/> (3*height*width bytes).</summary>
     /// <exception cref="GeoDataException">The file is missing, empty, not an image, truncated or corrupt; the message names it (and the row).</exception>
-    public static void DecodeRgbPlanar(string path, int height, int width, Span<byte> destination, long? row = null)
+    public static void DecodeRgbPlanar(string path, int height, int width, Span<byte> destination, long? row = null,
+        Input.ResizeMode resize = Input.ResizeMode.CenterCrop)
     {
         using var bitmap = DecodeComplete(path, row);
-        ToPlanar(bitmap, height, width, destination);
+        ToPlanar(bitmap, height, width, destination, resize);
     }
 
     /// <summary>
@@ -65,15 +68,16 @@ public static class ImageDecoder
         new($"{RowPrefix(row)}image file '{path}' {what}", row, filePath: path, inner: inner);
 
     /// <summary>Converts decoded RGBA/BGRA pixels (any size) to planar RGB at the requested size.</summary>
-    public static void FromInterleaved(ReadOnlySpan<byte> pixels, int srcWidth, int srcHeight, bool bgra, int height, int width, Span<byte> destination)
+    public static void FromInterleaved(ReadOnlySpan<byte> pixels, int srcWidth, int srcHeight, bool bgra, int height, int width, Span<byte> destination,
+        Input.ResizeMode resize = Input.ResizeMode.CenterCrop)
     {
         var info = new SKImageInfo(srcWidth, srcHeight, bgra ? SKColorType.Bgra8888 : SKColorType.Rgba8888, SKAlphaType.Unpremul);
         using var bitmap = new SKBitmap(info);
         unsafe { pixels.Slice(0, info.BytesSize).CopyTo(new Span<byte>((void*)bitmap.GetPixels(), info.BytesSize)); }
-        ToPlanar(bitmap, height, width, destination);
+        ToPlanar(bitmap, height, width, destination, resize);
     }
 
-    private static void ToPlanar(SKBitmap source, int height, int width, Span<byte> destination)
+    private static void ToPlanar(SKBitmap source, int height, int width, Span<byte> destination, Input.ResizeMode resize)
     {
         if (destination.Length < Channels * height * width) throw new ArgumentException("Destination is too small.", nameof(destination));
         var rgbaInfo = new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
@@ -81,7 +85,15 @@ public static class ImageDecoder
         try
         {
             if (source.Width != width || source.Height != height)
-                converted = source.Resize(rgbaInfo, SKFilterQuality.High) ?? throw new InvalidOperationException("Resize failed.");
+            {
+                if (resize == Input.ResizeMode.CenterCrop && (long)source.Width * height != (long)source.Height * width)
+                {
+                    using var cropped = CentreCrop(source, height, width);
+                    converted = new SKBitmap(rgbaInfo);
+                    if (!cropped.CopyTo(converted, SKColorType.Rgba8888)) throw new InvalidOperationException("Pixel conversion failed.");
+                }
+                else converted = source.Resize(rgbaInfo, SKFilterQuality.High) ?? throw new InvalidOperationException("Resize failed.");
+            }
             else if (source.ColorType != SKColorType.Rgba8888 || source.AlphaType != SKAlphaType.Unpremul)
             {
                 converted = new SKBitmap(rgbaInfo);
@@ -97,6 +109,25 @@ public static class ImageDecoder
             }
         }
         finally { converted?.Dispose(); }
+    }
+
+    /// <summary>
+    /// The image scaled to cover width x height and cut at the centre, drawn with the geometry of ML.NET's ResizeImages IsoCrop
+    /// (single-precision scale, offsets and sizes truncated to whole pixels, high-quality filter), so a non-square image gives the
+    /// featurizer's stock chain and this decoder the same pixels.
+    /// </summary>
+    private static SKBitmap CentreCrop(SKBitmap source, int height, int width)
+    {
+        float widthScale = (float)width / source.Width, heightScale = (float)height / source.Height;
+        float scale = Math.Max(widthScale, heightScale);
+        int x = heightScale < widthScale ? 0 : (int)((width - source.Width * scale) / 2);
+        int y = heightScale < widthScale ? (int)((height - source.Height * scale) / 2) : 0;
+        int w = (int)(source.Width * scale), h = (int)(source.Height * scale);
+        var target = new SKBitmap(width, height, isOpaque: true);
+        using var canvas = new SKCanvas(target);
+        using var paint = new SKPaint { FilterQuality = SKFilterQuality.High };
+        canvas.DrawBitmap(source, new SKRect(0, 0, source.Width, source.Height), new SKRect(x, y, x + w, y + h), paint);
+        return target;
     }
 
     /// <summary>Reads just the size of an image (for choosing a default input size). Only the header is read: a truncated file passes.</summary>

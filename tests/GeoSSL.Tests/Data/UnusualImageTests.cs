@@ -140,7 +140,7 @@ public sealed class UnusualImageTests
         {
             var planar = Decode(path, 32);
             Assert.HasCount(3 * 32 * 32, planar);
-            // the whole image is stretched to the square: left columns red, right columns blue
+            // the centred square is scaled (as ML.NET's IsoCrop in the featurizer): left columns red, right columns blue
             for (int y = 0; y < 32; y += 5)
             {
                 Assert.AreEqual(220, planar[y * 32 + 2], 3, $"{Path.GetFileName(path)}: red at ({y}, 2)");
