@@ -79,9 +79,18 @@ public sealed class GeoContrastivePretrainEstimator : IEstimator<GeoImageFeaturi
             if (options.BadImagePolicy != BadImagePolicy.Skip) Checkpoint.RequireSameData(options.ResumeFromCheckpoint!, resumedData, fingerprint);
         }
 
-        log.Info($"Decoding {records.Count} images at {size}x{size}.");
         var skipped = new List<SkippedImage>();
         var warnings = new List<string>();
+        bool stream = images is null && Streams(records.Count, spec);
+        if (stream)
+        {
+            log.Info($"Streaming {records.Count} images from their files at {size}x{size} while training (decoded: {DecodedGigabytes(records.Count, spec):F1} GB).");
+            // The monitor's fixed spread of images is the only part held decoded.
+            var picks = MonitorPicks(records.Count);
+            images = DecodedImageSet.FromFiles(picks.Select(i => records[i].ImagePath).ToList(), size, size, picks.Select(i => records[i].Row).ToList(),
+                cancellationToken: options.CancellationToken);
+        }
+        else log.Info($"Decoding {records.Count} images at {size}x{size}.");
         images ??= DecodedImageSet.FromFiles(records.Select(r => r.ImagePath).ToList(), size, size, records.Select(r => r.Row).ToList(),
             skipped: options.BadImagePolicy == BadImagePolicy.Skip ? skipped : null, cancellationToken: options.CancellationToken);
         if (skipped.Count > 0)
@@ -130,7 +139,8 @@ public sealed class GeoContrastivePretrainEstimator : IEstimator<GeoImageFeaturi
             CheckpointEveryNSteps = options.CheckpointEveryNSteps, ResumeFrom = options.ResumeFromCheckpoint, DataFingerprint = fingerprint,
             Progress = options.Progress is null ? null : new SkipCountingProgress(options.Progress, skipped.Count), Log = log.Info, CancellationToken = options.CancellationToken,
         };
-        var result = trainer.Train(new ImageBatchSource(images, pairs, labels), run);
+        using var streaming = stream ? new StreamingImageBatchSource(records, pairs, labels, size, size, cancellationToken: options.CancellationToken) : null;
+        var result = trainer.Train(streaming ?? (IPretrainBatchSource)new ImageBatchSource(images, pairs, labels), run);
 
         var exportOptions = ExportOptions(spec, FeaturizationSize, options.OutputProjection ? trainer.Model.QueryHead : null);
         var onnx = OnnxEncoderExporter.Export(trainer.Encoder, exportOptions);
@@ -184,11 +194,31 @@ public sealed class GeoContrastivePretrainEstimator : IEstimator<GeoImageFeaturi
             return new EncoderMonitor(Concat(labelled.Images, Enumerable.Range(0, labelled.Images.Count)), labelled.Images.Count, input,
                 labelled.Labels, options.KnnNeighbors);
         }
-        int count = Math.Min(Math.Max(options.MonitorImages, 2), images.Count);
-        // An even spread over the rows, so the sample covers every place rather than the first ones.
-        var picks = Enumerable.Range(0, count).Select(i => (int)((long)i * images.Count / count)).ToList();
-        return new EncoderMonitor(Concat(images, picks), count, input);
+        // A streaming run decoded exactly the monitor's picks; otherwise pick them from all images.
+        var picks = images.Count == MonitorPicks(images.Count).Count ? Enumerable.Range(0, images.Count).ToList() : MonitorPicks(images.Count);
+        return new EncoderMonitor(Concat(images, picks), picks.Count, input);
     }
+
+    /// <summary>An even spread over the rows, so the monitor's sample covers every place rather than the first ones.</summary>
+    private List<int> MonitorPicks(int rows)
+    {
+        int count = Math.Min(Math.Max(options.MonitorImages, 2), rows);
+        return Enumerable.Range(0, count).Select(i => (int)((long)i * rows / count)).ToList();
+    }
+
+    /// <summary>Whether image files are decoded while training rather than all at once: StreamImages, or by default above 1 GB decoded.</summary>
+    private bool Streams(int rows, ImageInputSpec spec)
+    {
+        bool stream = options.StreamImages ?? DecodedGigabytes(rows, spec) > 1.0;
+        if (stream && options.BadImagePolicy == BadImagePolicy.Skip)
+            throw new ArgumentException(options.StreamImages == true
+                ? "BadImagePolicy.Skip needs every image decoded before training; with StreamImages an unreadable file stops training at its batch. Use one or the other."
+                : $"{rows} images need {DecodedGigabytes(rows, spec):F1} GB decoded, so they are streamed, and BadImagePolicy.Skip needs them all decoded first: " +
+                  "set StreamImages = false (and enough memory) or BadImagePolicy.Fail.", nameof(options.BadImagePolicy));
+        return stream;
+    }
+
+    private static double DecodedGigabytes(int rows, ImageInputSpec spec) => (double)rows * spec.ValuesPerImage * spec.BytesPerSample / 1e9;
 
     private static byte[] Concat(DecodedImageSet images, IEnumerable<int> indices)
     {

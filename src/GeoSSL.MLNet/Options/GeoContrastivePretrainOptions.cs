@@ -36,6 +36,12 @@ public sealed class GeoContrastivePretrainOptions
     /// image paths; images already loaded by LoadImages fail in LoadImages.
     /// </summary>
     public BadImagePolicy BadImagePolicy { get; set; } = BadImagePolicy.Fail;
+    /// <summary>
+    /// Decode image files while training (a few batches ahead, on worker threads) instead of all at once before it: memory stays
+    /// flat whatever the number of rows, at the cost of decoding every image every epoch. Null (default): stream when the decoded
+    /// images would take more than 1 GB. Applies to path columns; images and tensors arrive decoded.
+    /// </summary>
+    public bool? StreamImages { get; set; }
 
     // ---- method ----------------------------------------------------------------------------------------------
     /// <summary>Which of the paper's methods to train. Default MoCo-v2 + Geo + TP.</summary>

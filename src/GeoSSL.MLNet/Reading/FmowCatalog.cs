@@ -9,7 +9,7 @@ public static class FmowCatalog
 {
     /// <summary>
     /// The images of an fMoW-RGB folder tree (<c>root/split/category/category_n/category_n_k_rgb.jpg</c> with a
-    /// <c>_rgb.json</c> beside each) as rows of <see cref="FmowRow"/>: ImagePath (absolute), LocationId, Latitude,
+    /// <c>_rgb.json</c> beside each) as rows of <see cref="GeoImageRow"/>: ImagePath (absolute), LocationId, Latitude,
     /// Longitude, Timestamp, ordered by path. Ready for <c>mlContext.Transforms.GeoContrastivePretrain</c>.
     /// </summary>
     /// <param name="root">The folder holding the split folders (train, val, ...).</param>
@@ -20,7 +20,7 @@ public static class FmowCatalog
     {
         ArgumentNullException.ThrowIfNull(catalog);
         // Read in full here: errors surface at load time, not later inside Fit, and the rows are small.
-        var rows = FmowLayout.Read(root, splits, categories).Select(FmowRow.From).ToList();
+        var rows = FmowLayout.Read(root, splits, categories).Select(GeoImageRow.From).ToList();
         return catalog.LoadFromEnumerable(rows);
     }
 
