@@ -11,7 +11,9 @@ using Microsoft.ML.Data;
 // Usage:
 //   pretrain [--manifest FILE] [--out DIR] [--epochs N] [--variant MoCoV2GeoTemporalPositives] [--device auto] [--resume CKPT]
 //            [--batch-size 64] [--image-size 64] [--width 64] [--checkpoint-every-steps N] [--threads N] [--overwrite]
-//   featurize --model MODEL.zip --manifest FILE --out FEATURES.csv
+//   pretrain-scenes --scenes FOLDER[,FOLDER...] [--bands B02,B03,B04,B08|all] [--window 64] [--windows 512] [--epochs 4]
+//            [--width 32] [--batch-size 64] [--out DIR] [--resume CKPT] (OSCD change folder, or Sentinel-2 city folders; see SceneCommand)
+//   featurize --model MODEL.zip (--manifest FILE | --rasters TIF_OR_FOLDER[,...] [--bands B02,...|all] [--size 64]) --out FEATURES.csv
 //   finetune [--manifest FILE] [--out DIR] [--epochs N] [--device auto] [--resume TRAINING.ckpt] [--batch-size 32] [--image-size 64]
 //            [--width 64] [--checkpoint-every-steps N] [--threads N] [--overwrite]   (bundled EuroSAT subset; see FineTuneCommand)
 // A second run keeps the first: without --out it writes to runs/sample-2, runs/sample-3, ...; with --out to a folder that
@@ -21,6 +23,7 @@ bool verbGiven = args.Length > 0 && !args[0].StartsWith("--", StringComparison.O
 var argsMap = ParseArgs(args.Skip(verbGiven ? 1 : 0).ToArray());
 string verb = verbGiven ? args[0] : "pretrain";
 if (verb == "finetune") return FineTuneCommand.Run(argsMap, FindBundledManifest("eurosat-subset"));
+if (verb == "pretrain-scenes") return SceneCommand.Run(argsMap);
 string repoData = FindBundledManifest("oscd-subset");
 string manifest = Path.GetFullPath(argsMap.GetValueOrDefault("manifest", repoData));
 var ml = new MLContext(seed: 1);
@@ -31,10 +34,21 @@ if (verb == "featurize")
 {
     // Used by the tests to prove that a saved featurizer gives the same features in a fresh process.
     var model = ml.Model.Load(argsMap["model"], out _);
-    // Absolute paths work whatever image folder the saved featurizer was built with.
-    var rows = ml.Data.CreateEnumerable<ManifestRow>(data, reuseRowObject: false).ToList();
-    foreach (var r in rows) r.ImagePath = Path.GetFullPath(Path.Combine(imageFolder, r.ImagePath));
-    var features = model.Transform(ml.Data.LoadFromEnumerable(rows));
+    IDataView input;
+    if (argsMap.TryGetValue("rasters", out var rasters))
+    {
+        // Multispectral featurizers take a tensor column: GeoTIFFs (or Sentinel-2 band folders) read at the encoder's size.
+        var bands = argsMap.TryGetValue("bands", out var b) ? (b == "all" ? GeoSSL.Data.Rasters.Sentinel2BandFiles.AllBands : b.Split(',')) : null;
+        input = ml.Data.LoadGeoTiffs(rasters.Split(','), int.Parse(argsMap.GetValueOrDefault("size", "64")), bands);
+    }
+    else
+    {
+        // Absolute paths work whatever image folder the saved featurizer was built with.
+        var rows = ml.Data.CreateEnumerable<ManifestRow>(data, reuseRowObject: false).ToList();
+        foreach (var r in rows) r.ImagePath = Path.GetFullPath(Path.Combine(imageFolder, r.ImagePath));
+        input = ml.Data.LoadFromEnumerable(rows);
+    }
+    var features = model.Transform(input);
     using var writer = new StreamWriter(argsMap["out"]);
     var getterColumn = features.Schema[argsMap.GetValueOrDefault("column", "Features")];
     using var cursor = features.GetRowCursor(new[] { getterColumn });
@@ -47,7 +61,7 @@ if (verb == "featurize")
     }
     return 0;
 }
-if (verb != "pretrain") { Console.Error.WriteLine($"Unknown command '{verb}'. Use 'pretrain', 'finetune' or 'featurize'."); return 2; }
+if (verb != "pretrain") { Console.Error.WriteLine($"Unknown command '{verb}'. Use 'pretrain', 'pretrain-scenes', 'finetune' or 'featurize'."); return 2; }
 
 string? resume = argsMap.GetValueOrDefault("resume");
 string outDir = Path.GetFullPath(argsMap.GetValueOrDefault("out")

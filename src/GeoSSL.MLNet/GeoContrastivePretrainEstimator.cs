@@ -67,7 +67,7 @@ public sealed class GeoContrastivePretrainEstimator : IEstimator<GeoImageFeaturi
         if (kind == ImageColumnKind.Tensor && (options.Mean is null || options.Std is null)) spec = WithDataStatistics(spec, images!, log);
         log.Info($"Input: {spec}.");
         using var initial = options.InitialWeightsPath is not null && options.ResumeFromCheckpoint is null
-            ? InitialWeights.Load(options.InitialWeightsPath, options.InitialWeightsReverseChannels, spec.Channels == 3 ? null : spec.Bands) : null;
+            ? InitialWeights.Load(options.InitialWeightsPath, options.InitialWeightsReverseChannels, spec.IsTrueColour ? null : spec.Bands) : null;
         // Settings are compared before decoding; the geo cluster count they include depends only on the rows.
         var plan = Plan(records, spec);
         string fingerprint = RecordFingerprint.Of(records);
@@ -265,7 +265,7 @@ public sealed class GeoContrastivePretrainEstimator : IEstimator<GeoImageFeaturi
         {
             if (options.Bands is { } rgb && !rgb.SequenceEqual(ImageInputSpec.RgbBands, StringComparer.OrdinalIgnoreCase))
                 throw new ArgumentException($"Bands [{string.Join(",", rgb)}] need a tensor column; column '{options.ImageColumnName}' holds R,G,B images.", nameof(options.Bands));
-            if (options.SampleDivisor is { } d && d != 255f)
+            if (options.SampleDivisor is { } d && d != ImageInputSpec.ByteDivisor)
                 throw new ArgumentException($"SampleDivisor {d} needs a tensor column; column '{options.ImageColumnName}' holds 8-bit images (divisor 255).", nameof(options.SampleDivisor));
             return ImageInputSpec.Rgb(options.ImageSize, options.Mean, options.Std, options.MeanImage);
         }
@@ -321,7 +321,7 @@ public sealed class GeoContrastivePretrainEstimator : IEstimator<GeoImageFeaturi
     {
         var layout = InitialWeights.ReadLayout(path);
         if (layout.InputChannels == spec.Channels) return layout;
-        if (layout.InputChannels == 3) return layout with { InputChannels = spec.Channels }; // conv1 is adapted (InputChannelAdapter)
+        if (layout.InputChannels == ImageInputSpec.RgbBands.Count) return layout with { InputChannels = spec.Channels }; // RGB conv1 is adapted (InputChannelAdapter)
         throw new ArgumentException($"InitialWeightsPath '{path}': conv1 takes {layout.InputChannels} channels; the input has {spec.Channels} " +
             $"({string.Join(",", spec.Bands)}). Only RGB weights can be adapted to other bands.", nameof(GeoContrastivePretrainOptions.InitialWeightsPath));
     }

@@ -1,3 +1,4 @@
+using GeoSSL.Data.Images;
 using GeoSSL.MLNet.Featurizer;
 using GeoSSL.MLNet.Reading;
 using Microsoft.ML;
@@ -44,8 +45,8 @@ public sealed class GeoImageFeaturizerEstimator : IEstimator<GeoImageFeaturizer>
     {
         if (kind != ImageColumnKind.Tensor)
         {
-            if (shapes.Channels != 3)
-                throw new ArgumentException($"The encoder takes {shapes.Channels} channels; column '{imageColumnName}' holds RGB images (3). " +
+            if (shapes.Channels != ImageDecoder.Channels)
+                throw new ArgumentException($"The encoder takes {shapes.Channels} channels; column '{imageColumnName}' holds RGB images ({ImageDecoder.Channels}). " +
                     "Give multispectral input as a float vector column [C, H, W] (e.g. mlContext.Data.LoadGeoTiffs).", "imageColumnName");
             return;
         }

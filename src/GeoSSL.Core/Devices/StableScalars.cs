@@ -18,7 +18,4 @@ internal static class StableScalars
     /// <summary>Integer 0 and 1, the same values (and types) the implicit conversions they replace produce.</summary>
     public static readonly Scalar Zero = 0.ToScalar();
     public static readonly Scalar One = 1.ToScalar();
-
-    /// <summary>255 as float, to scale bytes to 0..1.</summary>
-    public static readonly Scalar ByteRange = 255f.ToScalar();
 }

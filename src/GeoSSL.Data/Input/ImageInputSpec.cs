@@ -16,6 +16,9 @@ public sealed record ImageInputSpec
     /// <summary>Key of the spec's JSON in an exported ONNX model's metadata.</summary>
     public const string MetadataKey = "geossl.input";
 
+    /// <summary>The divisor of 8-bit samples: 0..255 to 0..1.</summary>
+    public const float ByteDivisor = 255f;
+
     /// <summary>Band names of ordinary colour images.</summary>
     public static IReadOnlyList<string> RgbBands { get; } = ["R", "G", "B"];
 
@@ -35,7 +38,7 @@ public sealed record ImageInputSpec
     public SampleType SampleType { get; init; } = SampleType.Byte;
 
     /// <summary>Raw samples are divided by this before normalisation: 255 for bytes, 10000 for Sentinel-2 reflectance, 1 for floats.</summary>
-    public float SampleDivisor { get; init; } = 255f;
+    public float SampleDivisor { get; init; } = ByteDivisor;
 
     /// <summary>Per-band mean of the scaled samples (ImageNet's by default).</summary>
     public float[] Mean { get; init; } = ImageNetMean;
@@ -92,7 +95,7 @@ public sealed record ImageInputSpec
         (Bands.SequenceEqual(RgbBands, StringComparer.OrdinalIgnoreCase) || Bands.SequenceEqual(["B04", "B03", "B02"], StringComparer.OrdinalIgnoreCase));
 
     /// <summary>True for 8-bit data (divided by 255, however it is stored): scaled values lie in 0..1, so augmentations may clamp to that range.</summary>
-    [JsonIgnore] public bool IsUnitRange => SampleDivisor == 255f;
+    [JsonIgnore] public bool IsUnitRange => SampleDivisor == ByteDivisor;
 
     /// <summary>Throws an ArgumentException naming the first inconsistent setting.</summary>
     public void Validate()

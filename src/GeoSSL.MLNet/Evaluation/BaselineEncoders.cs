@@ -17,11 +17,7 @@ public static class BaselineEncoders
         TorchSharp.torch.random.manual_seed(seed);
         using var network = new ResNetEncoder(encoder);
         network.eval();
-        var options = new OnnxExportOptions
-        {
-            InputHeight = imageSize, InputWidth = imageSize, InputScale = 1f / 255f,
-            Mean = mean ?? OnnxExportOptions.ImageNetMean, Std = std ?? OnnxExportOptions.ImageNetStd,
-        };
+        var options = new OnnxExportOptions { Input = GeoSSL.Data.Input.ImageInputSpec.Rgb(imageSize, mean, std) };
         return OnnxEncoderExporter.Export(network, options);
     }
 }

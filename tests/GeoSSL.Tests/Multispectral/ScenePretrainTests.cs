@@ -141,6 +141,23 @@ public sealed class ScenePretrainTests
     }
 
     [TestMethod]
+    public void SavedFeaturizer_InANewProcess_GivesTheSameFeaturesOnGeoTiffs()
+    {
+        // The saved model is ML.NET's stock chain around the ONNX: a process that never trained loads it with plain Model.Load
+        // (the sample's featurize verb) and featurizes the rasters read with LoadGeoTiffs.
+        string model = Path.Combine(folder, "featurizer-for-process.zip");
+        ml.Model.Save(featurizer, data.Schema, model);
+        var folders = new[] { Path.Combine(Msi("bercy"), "imgs_2"), Path.Combine(Msi("paris"), "imgs_2") };
+        string csv = Path.Combine(folder, "features-other-process.csv");
+        new GeoSSL.Tests.Reliability.SampleProcess("featurize", []).RunToEnd("--model", model, "--rasters", string.Join(",", folders), "--bands", "all",
+            "--size", Size.ToString(), "--out", csv);
+        var theirs = File.ReadAllLines(csv).Select(l => l.Split(',').Select(v => float.Parse(v, System.Globalization.CultureInfo.InvariantCulture)).ToArray()).ToArray();
+        var ours = TileRows.Features(ml, featurizer, ml.Data.LoadGeoTiffs(folders, Size, Sentinel2BandFiles.AllBands));
+        Assert.AreEqual(2, theirs.Length);
+        Assert.AreEqual(0.0, TileRows.MaxAbsDiff(ours, theirs), 1e-6, "same rasters, same saved chain, same features");
+    }
+
+    [TestMethod]
     public void MismatchedInput_IsANamedError()
     {
         // An RGB image column cannot feed a 13-band encoder, and a tensor of other bands cannot either.
