@@ -25,7 +25,7 @@ internal static class InputColumns
         if (type is TextDataViewType) return ImageColumnKind.Path;
         if (type is ImageDataViewType) return ImageColumnKind.Image;
         if (type is VectorDataViewType { ItemType: NumberDataViewType n, IsKnownSize: true } && n == NumberDataViewType.Single) return ImageColumnKind.Tensor;
-        throw new ArgumentException($"Column '{column}' ({option}) has type {type}; expected a text path, an image from LoadImages, " +
+        throw new ArgumentException($"Column '{column}' ({option}) has type {type}; expected a text path or an image (from LoadImages), " +
             "or a fixed-size float vector of planar samples [C, H, W].", option);
     }
 
@@ -35,7 +35,7 @@ internal static class InputColumns
         TextDataViewType => ImageColumnKind.Path,
         ImageDataViewType => ImageColumnKind.Image,
         _ when column.Kind == SchemaShape.Column.VectorKind.Vector && column.ItemType == NumberDataViewType.Single => ImageColumnKind.Tensor,
-        _ => throw new ArgumentException($"Column '{column.Name}' has type {column.ItemType}; expected a text path, an image from LoadImages, or a float vector [C, H, W]."),
+        _ => throw new ArgumentException($"Column '{column.Name}' has type {column.ItemType}; expected a text path or an image (from LoadImages), or a float vector [C, H, W]."),
     };
 
     /// <summary>
