@@ -263,51 +263,17 @@ public sealed class GeoContrastivePretrainEstimator : IEstimator<GeoImageFeaturi
     {
         if (kind != ImageColumnKind.Tensor)
         {
-            if (options.Bands is { } rgb && !rgb.SequenceEqual(ImageInputSpec.RgbBands, StringComparer.OrdinalIgnoreCase))
-                throw new ArgumentException($"Bands [{string.Join(",", rgb)}] need a tensor column; column '{options.ImageColumnName}' holds R,G,B images.", nameof(options.Bands));
-            if (options.SampleDivisor is { } d && d != ImageInputSpec.ByteDivisor)
-                throw new ArgumentException($"SampleDivisor {d} needs a tensor column; column '{options.ImageColumnName}' holds 8-bit images (divisor 255).", nameof(options.SampleDivisor));
+            TensorInputSpec.RequireRgbSettings(options.ImageColumnName, options.Bands, options.SampleDivisor);
             return ImageInputSpec.Rgb(options.ImageSize, options.Mean, options.Std, options.MeanImage);
         }
-        var (c, h, w) = schema is null
-            ? (options.Bands?.Length ?? 3, options.ImageSize, options.ImageSize)
-            : InputColumns.TensorShape(schema, options.ImageColumnName, nameof(options.ImageColumnName), options.Bands?.Length);
-        if (h != options.ImageSize || w != options.ImageSize)
-            throw new ArgumentException($"Column '{options.ImageColumnName}' holds [{c}, {h}, {w}] samples but ImageSize is {options.ImageSize}: " +
-                "set ImageSize to the tensors' side, or read them at that size.", nameof(options.ImageSize));
-        var bands = options.Bands ?? Enumerable.Range(1, c).Select(i => $"band{i}").ToArray();
-        if (bands.Length != c)
-            throw new ArgumentException($"Bands names {bands.Length} bands [{string.Join(",", bands)}] but column '{options.ImageColumnName}' holds {c} channels.", nameof(options.Bands));
-        var spec = new ImageInputSpec
-        {
-            Bands = bands, SampleType = SampleType.Float32, SampleDivisor = options.SampleDivisor ?? 1f, Height = h, Width = w,
-            Mean = options.Mean ?? new float[c], Std = options.Std ?? Enumerable.Repeat(1f, c).ToArray(), MeanImage = options.MeanImage,
-        };
-        try { spec.Validate(); }
-        catch (ArgumentException e) { throw new ArgumentException($"Input of column '{options.ImageColumnName}': {e.Message}", e.ParamName, e); }
-        return spec;
+        return TensorInputSpec.ForTensorColumn(schema, options.ImageColumnName, options.ImageSize, options.Bands, options.SampleDivisor,
+            options.Mean, options.Std, options.MeanImage);
     }
 
     /// <summary>The spec with per-band mean/std of a seeded sample of the rows' scaled samples, for Mean/Std left null.</summary>
-    private ImageInputSpec WithDataStatistics(ImageInputSpec spec, DecodedImageSet images, MLContextChannel log)
-    {
-        var stats = BandStatistics.Compute(FloatImages(images), spec.Channels, maxImages: options.StatisticsSampleImages, seed: options.Seed);
-        for (int c = 0; c < spec.Channels; c++)
-            if (!(stats.Std[c] > 0))
-                throw new GeoDataException($"Band {spec.Bands[c]} of column '{options.ImageColumnName}' is constant ({stats.Mean[c]}) in the sampled rows: " +
-                    "it carries nothing to learn from and cannot be normalised. Drop the band, or give Mean and Std.");
-        var mean = options.Mean ?? stats.Mean.Select(m => (float)(m / spec.SampleDivisor)).ToArray();
-        var std = options.Std ?? stats.Std.Select(v => (float)(v / spec.SampleDivisor)).ToArray();
-        log.Info($"Per-band statistics of {Math.Min(images.Count, options.StatisticsSampleImages)} images: " +
-            string.Join(", ", spec.Bands.Select((b, c) => $"{b} {mean[c]:G4}±{std[c]:G4}")) + ".");
-        return spec with { Mean = mean, Std = std };
-    }
-
-    private static IEnumerable<float[]> FloatImages(DecodedImageSet images)
-    {
-        for (int i = 0; i < images.Count; i++)
-            yield return System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(images.Image(i)).ToArray();
-    }
+    private ImageInputSpec WithDataStatistics(ImageInputSpec spec, DecodedImageSet images, MLContextChannel log) =>
+        TensorStatistics.WithDataStatistics(spec, images.Count, i => images.Image(i), options.Mean, options.Std,
+            options.StatisticsSampleImages, options.Seed, options.ImageColumnName, log);
 
     private ResNetOptions EncoderOptions(ImageInputSpec spec) => options.InitialWeightsPath is not null
         ? StartingLayout(options.InitialWeightsPath, spec)

@@ -1,4 +1,5 @@
 using System.Reflection;
+using GeoSSL.Data.Input;
 using GeoSSL.MLNet.Reading;
 using Google.Protobuf;
 using Microsoft.ML;
@@ -9,13 +10,18 @@ using Onnx;
 
 namespace GeoSSL.MLNet.Classification;
 
-/// <summary>Where the classifier reads images from.</summary>
-internal sealed record ClassifierInput(string ImageColumnName, ImageColumnKind ImageKind, string? ImageFolder, int ImageSize);
+/// <summary>Where the classifier reads images from, and what the network takes (<see cref="Input"/>: bands, sample scale, size).</summary>
+internal sealed record ClassifierInput(string ImageColumnName, ImageColumnKind ImageKind, string? ImageFolder, ImageInputSpec Input)
+{
+    /// <summary>Side in pixels the images are brought to (tensor columns already have it).</summary>
+    public int ImageSize => Input.Height;
+}
 
 /// <summary>
 /// Builds the trained classifier as a chain of stock ML.NET transforms:
 /// <list type="number">
-/// <item>LoadImages (for a path column) → ResizeImages (Fill) → ExtractPixels (planar RGB floats 0..255);</item>
+/// <item>LoadImages (for a path column) → ResizeImages → ExtractPixels (planar RGB floats 0..255); for a tensor column
+/// (planar raw samples [C, H, W]) just CopyColumns, as the ONNX graph scales and normalises the samples itself;</item>
 /// <item>ApplyOnnxModel: normalisation, encoder, fc and Softmax give <c>Score</c> (class probabilities, with the class
 /// names as slot names); an ArgMax gives the class index as an Int64 vector of length 1;</item>
 /// <item>Hash with <c>combine</c> turns that one-slot vector into a scalar key (ML.NET has no other stock transform that
@@ -41,7 +47,7 @@ internal static class ClassifierChainBuilder
     public const string ClassColumn = Prefix + "Class";
     private const int HashBits = 31;
 
-    /// <summary>(LoadImages) → ResizeImages (Fill) → ExtractPixels (planar RGB, 0..255, floats or bytes) into <see cref="PixelsColumn"/>.</summary>
+    /// <summary>(LoadImages) → ResizeImages → ExtractPixels (planar RGB, 0..255, floats or bytes), or CopyColumns of a tensor column, into <see cref="PixelsColumn"/>.</summary>
     public static IEstimator<ITransformer> Preprocessing(TransformsCatalog t, ClassifierInput input, bool asFloats, out List<string> temporaries) =>
         Featurizer.ImagePixelsChain.Create(t, input.ImageColumnName, input.ImageKind, input.ImageFolder, input.ImageSize, input.ImageSize,
             Prefix, asFloats, out temporaries);
@@ -127,7 +133,7 @@ internal static class ClassifierChainBuilder
     /// A stand-in with the classifier's input and output names, types and shapes (pool, flatten, matmul, softmax, argmax),
     /// used only to let ML.NET compute the output schema before training.
     /// </summary>
-    public static byte[] ShapeOnly(int size, int classes)
+    public static byte[] ShapeOnly(int channels, int size, int classes)
     {
         ValueInfoProto Info(string name, TensorProto.Types.DataType type, params object[] dims)
         {
@@ -144,12 +150,12 @@ internal static class ClassifierChainBuilder
             return n;
         }
         var graph = new GraphProto { Name = "geossl_classifier_shape_only" };
-        graph.Input.Add(Info(PixelsColumn, TensorProto.Types.DataType.Float, "N", 3, size, size));
+        graph.Input.Add(Info(PixelsColumn, TensorProto.Types.DataType.Float, "N", channels, size, size));
         graph.Output.Add(Info(ScoreColumnName, TensorProto.Types.DataType.Float, "N", classes));
         graph.Output.Add(Info(IndexColumn, TensorProto.Types.DataType.Int64, "N", 1));
         var w = new TensorProto { Name = "w", DataType = (int)TensorProto.Types.DataType.Float };
-        w.Dims.AddRange(new long[] { 3, classes });
-        w.FloatData.AddRange(new float[3 * classes]);
+        w.Dims.AddRange(new long[] { channels, classes });
+        w.FloatData.AddRange(new float[channels * classes]);
         graph.Initializer.Add(w);
         graph.Node.Add(Node("GlobalAveragePool", "pooled", PixelsColumn));
         graph.Node.Add(Node("Flatten", "flat", "pooled"));

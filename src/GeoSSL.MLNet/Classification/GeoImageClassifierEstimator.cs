@@ -53,21 +53,35 @@ public sealed class GeoImageClassifierEstimator : IEstimator<GeoImageClassificat
                     $"The ValidationSet's label column '{options.LabelColumnName}' has keys [{Preview(validationClasses.Names)}] but the training label has " +
                     $"[{Preview(classes.Names)}]; map both with the same fitted MapValueToKey transformer.", nameof(options.ValidationSet));
             validationKind = InputColumns.ImageKind(validationData.Schema, options.ImageColumnName, nameof(options.ImageColumnName) + " (in ValidationSet)");
+            if ((validationKind == ImageColumnKind.Tensor) != (imageKind == ImageColumnKind.Tensor))
+                throw new ArgumentException($"Column '{options.ImageColumnName}' is a {imageKind} column in the training data but a {validationKind} column in the ValidationSet; " +
+                    "both must hold the same kind of input.", nameof(options.ValidationSet));
         }
         // Files first, data second: an earlier run's checkpoint, a bad resume file or other settings stop Fit before any image is read.
         RunOutputs.RequireFree([(nameof(options.TrainingCheckpointPath), options.TrainingCheckpointPath), (nameof(options.CheckpointPath), options.CheckpointPath),
                 (nameof(options.OnnxExportPath), options.OnnxExportPath)], options.TrainingCheckpointPath,
             options.ResumeFromTrainingCheckpoint, options.OverwriteExistingOutputs, nameof(options.OverwriteExistingOutputs));
         var resumed = options.ResumeFromTrainingCheckpoint is { } resumePath ? FineTuneCheckpoint.Verify(resumePath) : null;
-        var (encoder, inputSpec) = StartingPoint();
+        var start = StartingPoint(imageKind, input.Schema);
+        var (encoder, inputSpec) = (start.Encoder, start.Input);
         var config = BuildConfig(encoder, classes.Count, inputSpec);
-        if (resumed is not null) FineTuneCheckpoint.RequireSameSettings(options.ResumeFromTrainingCheckpoint!, resumed, config);
+        // Statistics measured on the rows are part of the settings, so a resumed run with them is compared after reading.
+        if (resumed is not null && !start.MeasureStatistics) FineTuneCheckpoint.RequireSameSettings(options.ResumeFromTrainingCheckpoint!, resumed, config);
 
         using var log = new MLContextChannel(catalog, "GeoImageClassifier");
-        var trainInput = new ClassifierInput(options.ImageColumnName, imageKind, options.ImageFolder, options.ImageSize);
+        var trainInput = new ClassifierInput(options.ImageColumnName, imageKind, options.ImageFolder, inputSpec);
         log.Info($"Reading training images at {options.ImageSize}x{options.ImageSize} ({classes.Count} classes: {Preview(classes.Names)}).");
         var train = LabeledImageReader.Read(catalog, input, trainInput, options.LabelColumnName, "training", options.CancellationToken);
         if (train.Count < 2) throw new GeoDataException($"The training data has {train.Count} row(s); at least 2 are needed.");
+        if (start.MeasureStatistics)
+        {
+            inputSpec = TensorStatistics.WithDataStatistics(inputSpec, train.Count, train.Image, options.Mean, options.Std,
+                StatisticsSampleImages, options.Seed, options.ImageColumnName, log);
+            config = BuildConfig(encoder, classes.Count, inputSpec);
+            trainInput = trainInput with { Input = inputSpec };
+            if (resumed is not null) FineTuneCheckpoint.RequireSameSettings(options.ResumeFromTrainingCheckpoint!, resumed, config);
+        }
+        log.Info($"Input: {inputSpec}.");
         LabeledImages? validation = null;
         if (options.ValidationSet is not null)
         {
@@ -78,7 +92,14 @@ public sealed class GeoImageClassifierEstimator : IEstimator<GeoImageClassificat
         using var tuner = new FineTuner(config, options.Device);
         if (options.InitialEncoderPath is not null && resumed is null) // a resumed run takes every weight from its checkpoint
         {
-            if (Checkpoint.IsCheckpoint(options.InitialEncoderPath))
+            if (start.AdaptChannels)
+            {
+                // RGB weights on other bands: conv1 is adapted to the bands by name (InputChannelAdapter), the rest loads as it is.
+                bool isCheckpoint = Checkpoint.IsCheckpoint(options.InitialEncoderPath);
+                InitialWeights.LoadInto(tuner.Model.Encoder, options.InitialEncoderPath, !isCheckpoint && options.InitialWeightsReverseChannels, inputSpec.Bands);
+                log.Info($"Backbone initialised from '{options.InitialEncoderPath}', RGB conv1 adapted: {InputChannelAdapter.Map(inputSpec.Bands).Description}");
+            }
+            else if (Checkpoint.IsCheckpoint(options.InitialEncoderPath))
             {
                 tuner.LoadPretrainedEncoder(options.InitialEncoderPath);
                 log.Info($"Backbone initialised from the query encoder of '{options.InitialEncoderPath}'.");
@@ -101,7 +122,7 @@ public sealed class GeoImageClassifierEstimator : IEstimator<GeoImageClassificat
             Input = inputSpec, ClassNames = classes.Names,
         };
         var onnx = OnnxClassifierExporter.Export(tuner.Model, exportOptions);
-        var report = new GeoImageClassifierReport(result, train.Count, validation?.Count, classes.Names, encoder, options.InitialEncoderPath, options.ImageSize, onnx);
+        var report = new GeoImageClassifierReport(result, train.Count, validation?.Count, classes.Names, encoder, options.InitialEncoderPath, options.ImageSize, inputSpec, onnx);
         if (options.OnnxExportPath is not null) report.SaveClassifierAsOnnx(options.OnnxExportPath);
         if (options.CheckpointPath is not null)
             ClassifierCheckpoint.Save(options.CheckpointPath, tuner.Model, new ClassifierInfo(encoder, classes.Count, inputSpec, classes.Names.ToArray()));
@@ -126,9 +147,13 @@ public sealed class GeoImageClassifierEstimator : IEstimator<GeoImageClassificat
                 $"Column '{options.LabelColumnName}' ({nameof(options.LabelColumnName)}) is not a scalar key; the label of a multiclass trainer must be a key type. " +
                 $"Map it first, e.g. mlContext.Transforms.Conversion.MapValueToKey(\"{options.LabelColumnName}\").Append(...).", nameof(options.LabelColumnName));
         var image = Find(inputSchema, options.ImageColumnName, nameof(options.ImageColumnName));
-        var kind = image.ItemType is TextDataViewType ? ImageColumnKind.Path : ImageColumnKind.Image;
-        var input = new ClassifierInput(options.ImageColumnName, kind, options.ImageFolder, options.ImageSize);
-        var standIn = ClassifierChainBuilder.ShapeOnly(options.ImageSize, 2);
+        var kind = InputColumns.ImageKind(image);
+        // A schema shape does not carry vector sizes: a tensor column's channels are the Bands' count (as for the pretraining estimator).
+        var spec = kind == ImageColumnKind.Tensor
+            ? TensorInputSpec.ForTensorColumn(null, options.ImageColumnName, options.ImageSize, options.Bands, options.SampleDivisor, options.Mean, options.Std, null)
+            : ImageInputSpec.Rgb(options.ImageSize);
+        var input = new ClassifierInput(options.ImageColumnName, kind, options.ImageFolder, spec);
+        var standIn = ClassifierChainBuilder.ShapeOnly(spec.Channels, options.ImageSize, 2);
         return ClassifierChainBuilder.CreateEstimator(catalog, input, standIn, ClassLabels.Placeholder(label)).GetOutputSchema(inputSchema);
     }
 
@@ -141,9 +166,72 @@ public sealed class GeoImageClassifierEstimator : IEstimator<GeoImageClassificat
         return col;
     }
 
-    /// <summary>The backbone's shape and what it takes: the checkpoint's normalisation unless Mean/Std are given, at ImageSize.</summary>
-    private (ResNetOptions Encoder, ImageInputSpec Input) StartingPoint()
+    /// <summary>What the backbone starts from and takes; for a tensor column also whether conv1 is adapted and Mean/Std are measured.</summary>
+    private sealed record Start(ResNetOptions Encoder, ImageInputSpec Input, bool AdaptChannels, bool MeasureStatistics);
+
+    private Start StartingPoint(ImageColumnKind kind, DataViewSchema schema)
     {
+        if (kind != ImageColumnKind.Tensor)
+        {
+            var (encoder, input) = RgbStartingPoint();
+            return new Start(encoder, input, AdaptChannels: false, MeasureStatistics: false);
+        }
+        var spec = TensorInputSpec.ForTensorColumn(schema, options.ImageColumnName, options.ImageSize, options.Bands, options.SampleDivisor,
+            options.Mean, options.Std, meanImage: null);
+        bool measure = options.Mean is null || options.Std is null;
+        if (options.InitialEncoderPath is not { } path)
+            return new Start(new ResNetOptions
+            {
+                Depth = options.Architecture, BaseWidth = options.BaseWidth, SmallInputStem = options.SmallInputStem, InputChannels = spec.Channels,
+            }, spec, AdaptChannels: false, measure);
+        var (layout, pretrained) = ReadStartingWeights(path);
+        // A checkpoint pretrained on the same bands normalised them already: its scale and statistics carry over, so the
+        // encoder sees what it was trained on. Statistics of other bands or another scale would be wrong here, so those are measured.
+        if (pretrained is not null && pretrained.Bands.SequenceEqual(spec.Bands, StringComparer.OrdinalIgnoreCase))
+        {
+            float divisor = options.SampleDivisor ?? pretrained.SampleDivisor;
+            spec = spec with { SampleDivisor = divisor };
+            if (divisor == pretrained.SampleDivisor)
+            {
+                spec = spec with { Mean = options.Mean ?? pretrained.Mean, Std = options.Std ?? pretrained.Std };
+                measure = false;
+            }
+        }
+        if (layout.InputChannels == spec.Channels) return new Start(layout, spec, AdaptChannels: false, measure);
+        if (layout.InputChannels == 3) return new Start(layout with { InputChannels = spec.Channels }, spec, AdaptChannels: true, measure);
+        throw new ArgumentException($"InitialEncoderPath '{path}': the encoder takes {layout.InputChannels} channels but column '{options.ImageColumnName}' holds " +
+            $"{spec.Channels} ({string.Join(",", spec.Bands)}); only RGB (3-channel) weights can be adapted to other bands.", nameof(options.InitialEncoderPath));
+    }
+
+    /// <summary>The starting file's encoder layout, and its input spec when it is a GeoSSL pretraining checkpoint (null for published weights).</summary>
+    private (ResNetOptions Encoder, ImageInputSpec? Input) ReadStartingWeights(string path)
+    {
+        if (!File.Exists(path))
+            throw new FileNotFoundException($"InitialEncoderPath '{path}' does not exist.", path);
+        if (Checkpoint.IsCheckpoint(path))
+        {
+            try
+            {
+                var info = PretrainedEncoder.Read(path);
+                return (info.Encoder, info.Input);
+            }
+            catch (InvalidDataException e)
+            {
+                throw new ArgumentException($"InitialEncoderPath '{path}' is not a readable GeoSSL pretraining checkpoint: {e.Message}", nameof(options.InitialEncoderPath), e);
+            }
+        }
+        try { return (InitialWeights.ReadLayout(path), null); }
+        catch (Exception e) when (e is InvalidDataException or ArgumentException)
+        {
+            throw new ArgumentException($"InitialEncoderPath '{path}' is not a GeoSSL pretraining checkpoint, and reading it as published weights failed: {e.Message}",
+                nameof(options.InitialEncoderPath), e);
+        }
+    }
+
+    /// <summary>For an image or path column: the backbone's shape and what it takes, the checkpoint's normalisation unless Mean/Std are given, at ImageSize.</summary>
+    private (ResNetOptions Encoder, ImageInputSpec Input) RgbStartingPoint()
+    {
+        TensorInputSpec.RequireRgbSettings(options.ImageColumnName, options.Bands, options.SampleDivisor);
         ImageInputSpec Input(ImageInputSpec from) => from.WithSize(options.ImageSize, options.ImageSize) with
         {
             Mean = options.Mean ?? from.Mean, Std = options.Std ?? from.Std,
@@ -151,30 +239,8 @@ public sealed class GeoImageClassifierEstimator : IEstimator<GeoImageClassificat
         if (options.InitialEncoderPath is not { } path)
             return (new ResNetOptions { Depth = options.Architecture, BaseWidth = options.BaseWidth, SmallInputStem = options.SmallInputStem, InputChannels = 3 },
                 Input(ImageInputSpec.Rgb(options.ImageSize)));
-        if (!File.Exists(path))
-            throw new FileNotFoundException($"InitialEncoderPath '{path}' does not exist.", path);
-        ResNetOptions encoder;
-        ImageInputSpec input;
-        if (Checkpoint.IsCheckpoint(path))
-        {
-            PretrainedEncoderInfo info;
-            try { info = PretrainedEncoder.Read(path); }
-            catch (InvalidDataException e)
-            {
-                throw new ArgumentException($"InitialEncoderPath '{path}' is not a readable GeoSSL pretraining checkpoint: {e.Message}", nameof(options.InitialEncoderPath), e);
-            }
-            (encoder, input) = (info.Encoder, Input(info.Input));
-        }
-        else
-        {
-            try { encoder = InitialWeights.ReadLayout(path); }
-            catch (Exception e) when (e is InvalidDataException or ArgumentException)
-            {
-                throw new ArgumentException($"InitialEncoderPath '{path}' is not a GeoSSL pretraining checkpoint, and reading it as published weights failed: {e.Message}",
-                    nameof(options.InitialEncoderPath), e);
-            }
-            input = Input(ImageInputSpec.Rgb(options.ImageSize));
-        }
+        var (encoder, pretrained) = ReadStartingWeights(path);
+        var input = Input(pretrained ?? ImageInputSpec.Rgb(options.ImageSize));
         if (encoder.InputChannels != 3)
             throw new ArgumentException($"InitialEncoderPath '{path}': the encoder takes {encoder.InputChannels} channels; image columns supply RGB (3).", nameof(options.InitialEncoderPath));
         return (encoder, input);
@@ -206,10 +272,21 @@ public sealed class GeoImageClassifierEstimator : IEstimator<GeoImageClassificat
                 nameof(options.TrainingCheckpointPath));
         if (options.EarlyStoppingPatience is > 0 && options.ValidationSet is null)
             throw new ArgumentException($"EarlyStoppingPatience ({options.EarlyStoppingPatience}) needs a ValidationSet.", nameof(options.EarlyStoppingPatience));
-        // The rest is checked by FineTuneConfig.Validate; check it early with the random-init shape.
-        BuildConfig(new ResNetOptions { Depth = options.Architecture, BaseWidth = options.BaseWidth, SmallInputStem = options.SmallInputStem }, 2,
-            ImageInputSpec.Rgb(options.ImageSize) with { Mean = options.Mean ?? ImageInputSpec.ImageNetMean, Std = options.Std ?? ImageInputSpec.ImageNetStd });
+        // The rest is checked by FineTuneConfig.Validate; check it early with the random-init shape, with as many channels as the
+        // options name (Bands, else Mean/Std), so a multispectral Mean is not mistaken for a wrong RGB one. The column's own shape is checked in Fit.
+        int channels = options.Bands?.Length ?? options.Mean?.Length ?? options.Std?.Length ?? 3;
+        var check = new ImageInputSpec
+        {
+            Bands = options.Bands ?? (channels == 3 ? ImageInputSpec.RgbBands.ToArray() : Enumerable.Range(1, channels).Select(i => $"band{i}").ToArray()),
+            SampleDivisor = options.SampleDivisor ?? 255f, Height = options.ImageSize, Width = options.ImageSize,
+            Mean = options.Mean ?? (channels == 3 ? ImageInputSpec.ImageNetMean : new float[channels]),
+            Std = options.Std ?? (channels == 3 ? ImageInputSpec.ImageNetStd : Enumerable.Repeat(1f, channels).ToArray()),
+        };
+        BuildConfig(new ResNetOptions { Depth = options.Architecture, BaseWidth = options.BaseWidth, SmallInputStem = options.SmallInputStem, InputChannels = channels }, 2, check);
     }
+
+    /// <summary>Images sampled (seeded) for per-band statistics of a tensor column, as the pretraining estimator's default.</summary>
+    private const int StatisticsSampleImages = 1000;
 
     private static bool SameFile(string a, string b) =>
         string.Equals(Path.GetFullPath(a), Path.GetFullPath(b), OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal);

@@ -17,7 +17,11 @@ public sealed class GeoImageClassifierOptions
     // ---- columns -------------------------------------------------------------------------------------------
     /// <summary>Label column; must be a key type (from <c>MapValueToKey</c>). Default "Label".</summary>
     public string LabelColumnName { get; set; } = "Label";
-    /// <summary>Image column: a path (text, relative to <see cref="ImageFolder"/>) or an image from <c>LoadImages</c>. Default "ImagePath".</summary>
+    /// <summary>
+    /// Image column: a path (text, relative to <see cref="ImageFolder"/>), an image from <c>LoadImages</c>, or a tensor column (a float
+    /// vector of planar raw samples [C, H, W], e.g. from <c>mlContext.Data.LoadSceneWindows</c> or <c>LoadGeoTiffs</c>) for
+    /// multispectral input (see <see cref="Bands"/>). Default "ImagePath".
+    /// </summary>
     public string ImageColumnName { get; set; } = "ImagePath";
     /// <summary>Folder that relative image paths are resolved against (null: the current directory). Also used by the returned model.</summary>
     public string? ImageFolder { get; set; }
@@ -34,12 +38,27 @@ public sealed class GeoImageClassifierOptions
     /// <summary>The initial weights expect BGR input (as ML.NET's CNTK ResNet18.onnx does): conv1's channels are flipped to take RGB.</summary>
     public bool InitialWeightsReverseChannels { get; set; }
     /// <summary>
-    /// Per-channel mean (RGB, of pixels scaled to 0..1) subtracted before the backbone. Null: the checkpoint's own for a
-    /// GeoSSL checkpoint, otherwise ImageNet's (0.485, 0.456, 0.406).
+    /// Per-band normalisation mean of the scaled samples (raw / <see cref="SampleDivisor"/>) subtracted before the backbone; baked
+    /// into the exported ONNX. Null: the checkpoint's own for a GeoSSL checkpoint, otherwise ImageNet's (0.485, 0.456, 0.406) for RGB
+    /// images; for a tensor column, the starting GeoSSL checkpoint's when it was pretrained on the same bands at the same
+    /// <see cref="SampleDivisor"/>, otherwise the per-band mean of a seeded sample of the training rows' pixels.
     /// </summary>
     public float[]? Mean { get; set; }
-    /// <summary>Per-channel std (RGB, 0..1 scale) the centred pixels are divided by. Null: as <see cref="Mean"/> (ImageNet's 0.229, 0.224, 0.225).</summary>
+    /// <summary>Per-band normalisation std the centred samples are divided by; null as for <see cref="Mean"/> (ImageNet's 0.229, 0.224, 0.225 for RGB).</summary>
     public float[]? Std { get; set; }
+    /// <summary>
+    /// Band names of the image column in channel order: for a tensor column (a float vector [C, H, W], e.g. from
+    /// <c>mlContext.Data.LoadSceneWindows</c> or <c>LoadGeoTiffs</c>) such as ["B02","B03","B04","B08"]. They decide how RGB
+    /// starting weights map onto the bands (<see cref="InitialEncoderPath"/>) and whether colour augmentations apply (only to
+    /// R,G,B). Null: R,G,B for image and path columns, "band1".."bandC" for tensors.
+    /// </summary>
+    public string[]? Bands { get; set; }
+    /// <summary>
+    /// Raw samples are divided by this before normalisation: 255 for 8-bit images (the only value for image and path columns),
+    /// 10000 for Sentinel-2 digital numbers, 1 for samples already scaled. Null: 255 for images, 1 for tensor columns (or the
+    /// starting GeoSSL checkpoint's when it was pretrained on the same bands).
+    /// </summary>
+    public float? SampleDivisor { get; set; }
     /// <summary>Backbone for random initialisation. Default ResNet-18 (ResNet-50 is the paper's but slow on a CPU).</summary>
     public ResNetDepth Architecture { get; set; } = ResNetDepth.ResNet18;
     /// <summary>Channels of layer1 for random initialisation (64 = torchvision). Smaller is cheaper.</summary>
@@ -120,8 +139,8 @@ public sealed class GeoImageClassifierOptions
     /// <summary>CPU threads of libtorch for this Fit (process-wide); null leaves the current count. Equal counts give bit-equal runs.</summary>
     public int? Threads { get; set; }
     /// <summary>
-    /// Also write the trained classifier as ONNX here: input "input" float [N,3,S,S] RGB 0..255 planar (normalisation
-    /// inside), outputs "probabilities" [N,classes] and "label_index" int64 [N,1]; class names in the metadata. Optional.
+    /// Also write the trained classifier as ONNX here: input "input" float [N,C,S,S] planar raw samples (RGB 0..255 for images,
+    /// the tensor column's samples otherwise; scaling and normalisation inside, the input contract in the metadata), outputs "probabilities" [N,classes] and "label_index" int64 [N,1]; class names in the metadata. Optional.
     /// </summary>
     public string? OnnxExportPath { get; set; }
     /// <summary>

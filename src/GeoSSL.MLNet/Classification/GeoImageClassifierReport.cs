@@ -1,5 +1,6 @@
 using GeoSSL.Core.Classification;
 using GeoSSL.Core.Networks;
+using GeoSSL.Data.Input;
 
 namespace GeoSSL.MLNet.Classification;
 
@@ -9,10 +10,10 @@ public sealed class GeoImageClassifierReport
     private readonly byte[] onnx;
 
     internal GeoImageClassifierReport(FineTuneResult result, int trainingImages, int? validationImages, IReadOnlyList<string> classNames,
-        ResNetOptions encoder, string? initialEncoderPath, int imageSize, byte[] onnx)
+        ResNetOptions encoder, string? initialEncoderPath, int imageSize, ImageInputSpec input, byte[] onnx)
     {
         Result = result; TrainingImages = trainingImages; ValidationImages = validationImages; ClassNames = classNames;
-        Encoder = encoder; InitialEncoderPath = initialEncoderPath; ImageSize = imageSize; this.onnx = onnx;
+        Encoder = encoder; InitialEncoderPath = initialEncoderPath; ImageSize = imageSize; Input = input; this.onnx = onnx;
     }
 
     /// <summary>The fine-tuning loop's own result (per-epoch numbers, step losses, timing).</summary>
@@ -34,8 +35,13 @@ public sealed class GeoImageClassifierReport
     /// <summary>The pretraining checkpoint the backbone started from; null for random initialisation.</summary>
     public string? InitialEncoderPath { get; }
     public int ImageSize { get; }
+    /// <summary>
+    /// What the classifier takes (bands, sample scale, per-band normalisation, size): the same contract the checkpoint and the
+    /// ONNX metadata carry. For a tensor column, Mean/Std are the starting checkpoint's or the ones measured on the training rows.
+    /// </summary>
+    public ImageInputSpec Input { get; }
 
-    /// <summary>The classifier as ONNX: input "input" [N,3,S,S] RGB 0..255 planar; outputs "probabilities" [N,C] and "label_index" int64 [N,1].</summary>
+    /// <summary>The classifier as ONNX: input "input" [N,C,S,S] planar raw samples (see <see cref="Input"/>); outputs "probabilities" [N,classes] and "label_index" int64 [N,1].</summary>
     public byte[] ClassifierOnnx => (byte[])onnx.Clone();
 
     /// <summary>Writes <see cref="ClassifierOnnx"/> to a file (atomically).</summary>

@@ -56,7 +56,7 @@ internal static class GeoRecordReader
             if (tensorGetter is not null)
             {
                 tensorGetter(ref tensor);
-                pixels.Add(TensorSamples(tensor, row, o.ImageColumnName, input));
+                pixels.Add(TensorSamples.ToBytes(tensor, row, o.ImageColumnName, input));
                 path = $"row {row}";
             }
             else if (pathGetter is not null)
@@ -90,21 +90,6 @@ internal static class GeoRecordReader
             _ => null,
         };
         return (records, images);
-    }
-
-    /// <summary>A tensor cell as float32 bytes, refusing missing or non-finite samples with the row, column and band named.</summary>
-    private static byte[] TensorSamples(VBuffer<float> cell, long row, string column, ImageInputSpec input)
-    {
-        int plane = input.Height * input.Width;
-        if (cell.Length != input.ValuesPerImage)
-            throw new GeoDataException($"Row {row}: column '{column}' holds {cell.Length} samples; [{input.Channels}, {input.Height}, {input.Width}] needs {input.ValuesPerImage}.", row, column);
-        var values = new float[cell.Length];
-        cell.CopyTo(values);
-        for (int i = 0; i < values.Length; i++)
-            if (!float.IsFinite(values[i]))
-                throw new GeoDataException($"Row {row}: column '{column}', band {input.Bands[i / plane]} (channel {i / plane}), pixel ({i % plane % input.Width}, {i % plane / input.Width}) " +
-                    $"is {values[i]}: fill or mask no-data samples before training.", row, column);
-        return System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()).ToArray();
     }
 
     /// <summary>For a manifest loaded with LoadFromTextFile: the checks only its file can answer (see <see cref="TextManifestCheck"/>).</summary>

@@ -35,7 +35,7 @@ internal static class InputColumns
         TextDataViewType => ImageColumnKind.Path,
         ImageDataViewType => ImageColumnKind.Image,
         _ when column.Kind == SchemaShape.Column.VectorKind.Vector && column.ItemType == NumberDataViewType.Single => ImageColumnKind.Tensor,
-        _ => throw new ArgumentException($"Column '{column.Name}' has type {column.ItemType}; expected a text path, an image from LoadImages, or a float vector [C, H, W]."),
+        _ => throw new ArgumentException($"Column '{column.Name}' has type {column.ItemType}; expected a text path or an image (from LoadImages), or a float vector [C, H, W]."),
     };
 
     /// <summary>
