@@ -1,0 +1,192 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using GeoSSL.Core.Checkpoints;
+using GeoSSL.Core.Classification;
+using GeoSSL.Data.Files;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace GeoSSL.Core.Engine;
+
+/// <summary>What a training checkpoint says without building a model.</summary>
+public sealed record TrainingCheckpointInfo(string Kind, string TaskSettingsJson, TrainingSchedule Schedule, string DataJson,
+    int Epoch, long StepInEpoch, long GlobalStep, IReadOnlyList<TrainingEpoch> Epochs, int? BestEpoch, bool EarlyStopped);
+
+/// <summary>
+/// The training state of any task in one file, to resume it exactly: task kind, task settings and schedule (JSON), data
+/// shape, the loop state (epoch, step, running sums, summaries, step losses, early stopping), the model's weights with
+/// BatchNorm statistics, the optimiser's momentum buffers and (early stopping on) the best epoch's weights, then a SHA-256 of
+/// all of it. Written through <see cref="AtomicFile"/>; read back only after the checksum and every weight (all finite)
+/// check out; every failure names the file.
+/// </summary>
+public static class TrainingCheckpoint
+{
+    private const string Magic = "GEOSSLTR";
+    private const int FormatVersion = 1;
+    private const string Kind = "Training checkpoint";
+
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        Converters = { new JsonStringEnumConverter() },
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals, // NaN metrics (e.g. F1 without positives) round-trip
+    };
+
+    internal static string ScheduleJson(TrainingSchedule schedule) => JsonSerializer.Serialize(schedule, Json);
+
+    public static void Save(string path, ITrainingTask task, TrainingSchedule schedule, LoopState state, MomentumSgd optimizer)
+    {
+        AtomicFile.Write(path, stream =>
+        {
+            using (var w = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true))
+            {
+                w.Write(Magic);
+                w.Write(FormatVersion);
+                w.Write(task.Kind);
+                w.Write(task.SettingsJson);
+                w.Write(ScheduleJson(schedule));
+                w.Write(task.DataJson);
+                w.Write(JsonSerializer.Serialize(state, Json));
+                task.Model.save(w);
+                optimizer.SaveState(w);
+                w.Write(state.BestWeights is not null);
+                if (state.BestWeights is { } best)
+                    foreach (var name in task.Model.state_dict().Keys) best[name].Save(w);
+            }
+            ChecksumTrailer.Append(stream);
+        });
+    }
+
+    /// <summary>Checks the whole file (kind, format, checksum, readable settings and state) without building a model.</summary>
+    public static TrainingCheckpointInfo Verify(string path)
+    {
+        using var r = Open(path);
+        ChecksumTrailer.Verify(path, Kind);
+        var (kind, settings, schedule, data) = ReadHeader(r, path);
+        using var state = Read(path, () => ReadState(r));
+        return new TrainingCheckpointInfo(kind, settings, schedule, data, state.Epoch, state.StepInEpoch, state.GlobalStep, state.Epochs.ToList(),
+            state.BestEpoch, state.EarlyStopped);
+    }
+
+    /// <summary>
+    /// Throws <see cref="ArgumentException"/> naming every setting in which the checkpoint differs from this run: another task,
+    /// the task's settings, the schedule (except Epochs, which a resume may extend, and ReportEveryNSteps) and the data shape.
+    /// </summary>
+    public static void RequireSameSettings(string path, TrainingCheckpointInfo saved, ITrainingTask task, TrainingSchedule schedule)
+    {
+        if (saved.Kind != task.Kind)
+            throw new ArgumentException($"{Kind} '{path}' belongs to a {saved.Kind} run; this is a {task.Kind} run.");
+        var comparable = saved.Schedule with { Epochs = schedule.Epochs, ReportEveryNSteps = schedule.ReportEveryNSteps };
+        var differences = SettingsDiff.Between(saved.TaskSettingsJson, task.SettingsJson)
+            .Concat(SettingsDiff.Between(ScheduleJson(comparable), ScheduleJson(schedule))).ToList();
+        int settings = differences.Count;
+        differences.AddRange(SettingsDiff.Between(saved.DataJson, task.DataJson));
+        if (differences.Count == 0) return;
+        throw new ArgumentException(
+            $"{Kind} '{path}' was written with other settings than this run, so it cannot be resumed (only Epochs and ReportEveryNSteps may differ). " +
+            $"{differences.Count} setting(s) differ: {string.Join("; ", differences)}." +
+            (differences.Count > settings ? " The visiting order and batches follow the data: was the data changed?" : ""));
+    }
+
+    /// <summary>Loads weights, optimiser state and loop state into the task's model and the loop's optimiser.</summary>
+    public static LoopState Load(string path, nn.Module model, MomentumSgd optimizer)
+    {
+        using var r = Open(path);
+        ChecksumTrailer.Verify(path, Kind);
+        ReadHeader(r, path);
+        var state = Read(path, () => ReadState(r));
+        try
+        {
+            Read(path, () =>
+            {
+                model.load(r, strict: true);
+                optimizer.LoadState(r);
+                if (r.ReadBoolean()) state.KeepBestWeights(ReadBestWeights(r, model));
+                return true;
+            });
+            string source = $"{Kind} '{path}'";
+            FiniteWeights.Require(model, source);
+            FiniteWeights.Require(optimizer.MomentumBuffers(), source);
+            if (state.BestWeights is { } best) FiniteWeights.Require(best.Select(kv => ("best." + kv.Key, kv.Value)), source);
+            return state;
+        }
+        catch
+        {
+            state.Dispose();
+            throw;
+        }
+    }
+
+    private static Dictionary<string, Tensor> ReadBestWeights(BinaryReader r, nn.Module model)
+    {
+        var weights = new Dictionary<string, Tensor>();
+        try
+        {
+            using var _ = no_grad();
+            foreach (var (name, t) in model.state_dict())
+            {
+                var copy = empty_like(t).DetachFromDisposeScope();
+                weights[name] = copy;
+                copy.Load(r);
+            }
+            return weights;
+        }
+        catch
+        {
+            foreach (var t in weights.Values) t.Dispose();
+            throw;
+        }
+    }
+
+    private static LoopState ReadState(BinaryReader r)
+    {
+        var state = JsonSerializer.Deserialize<LoopState>(r.ReadString(), Json) ?? throw new InvalidDataException("its loop state is empty");
+        if (state.Epochs.Count != state.Epoch) throw new InvalidDataException($"it records {state.Epochs.Count} epoch summaries at epoch {state.Epoch}");
+        if (state.StepLosses.Count != state.GlobalStep) throw new InvalidDataException($"it records {state.StepLosses.Count} step losses at step {state.GlobalStep}");
+        return state;
+    }
+
+    private static (string Kind, string Settings, TrainingSchedule Schedule, string Data) ReadHeader(BinaryReader r, string path)
+    {
+        try
+        {
+            string kind = r.ReadString(), settings = r.ReadString();
+            var schedule = JsonSerializer.Deserialize<TrainingSchedule>(r.ReadString(), Json) ?? throw new InvalidDataException("empty schedule");
+            return (kind, settings, schedule, r.ReadString());
+        }
+        catch (Exception e) when (e is EndOfStreamException or IOException or FormatException or JsonException or InvalidDataException)
+        {
+            throw new InvalidDataException($"{Kind} '{path}' is truncated or corrupt: its settings cannot be read ({e.Message}).", e);
+        }
+    }
+
+    private static T Read<T>(string path, Func<T> read)
+    {
+        try { return read(); }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            throw new InvalidDataException($"{Kind} '{path}' is truncated or corrupt, or does not fit its own configuration ({e.GetType().Name}: {e.Message}).", e);
+        }
+    }
+
+    private static BinaryReader Open(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        if (!File.Exists(path)) throw new FileNotFoundException($"{Kind} '{path}' does not exist.", path);
+        var r = new BinaryReader(File.OpenRead(path), Encoding.UTF8);
+        try
+        {
+            string magic = r.ReadString();
+            if (magic != Magic) throw new InvalidDataException($"'{path}' is not a GeoSSL training checkpoint.");
+            int version = r.ReadInt32();
+            if (version < 1 || version > FormatVersion) throw new InvalidDataException($"{Kind} '{path}' has format {version}; this library reads 1-{FormatVersion}.");
+            return r;
+        }
+        catch (Exception e) when (e is EndOfStreamException or IOException or FormatException)
+        {
+            r.Dispose();
+            throw new InvalidDataException($"'{path}' is not a GeoSSL training checkpoint (it is empty or ends before its header).", e);
+        }
+        catch { r.Dispose(); throw; }
+    }
+}

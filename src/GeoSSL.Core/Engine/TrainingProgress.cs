@@ -1,0 +1,65 @@
+using System.Globalization;
+
+namespace GeoSSL.Core.Engine;
+
+/// <summary>What the loop reports every few steps and at each epoch end, for any task: named metrics instead of fixed fields.</summary>
+public sealed record TrainingProgress
+{
+    /// <summary>True for the end-of-epoch summary (training metrics averaged over the epoch, validation metrics filled in).</summary>
+    public bool IsEpochEnd { get; init; }
+    /// <summary>1-based epoch.</summary>
+    public int Epoch { get; init; }
+    public int Epochs { get; init; }
+    /// <summary>1-based step within the epoch.</summary>
+    public long Step { get; init; }
+    public long StepsPerEpoch { get; init; }
+    /// <summary>Training metrics: of the last step for step reports, the epoch's sample-weighted means at epoch ends ("loss" is always there).</summary>
+    public IReadOnlyDictionary<string, double> Metrics { get; init; } = new Dictionary<string, double>();
+    /// <summary>Validation metrics at epoch ends; null without validation data.</summary>
+    public IReadOnlyDictionary<string, double>? Validation { get; init; }
+    public double LearningRate { get; init; }
+    /// <summary>Training samples per second (validation excluded).</summary>
+    public double SamplesPerSecond { get; init; }
+    public TimeSpan Elapsed { get; init; }
+
+    public double Loss => Metrics.TryGetValue("loss", out var l) ? l : double.NaN;
+
+    public override string ToString() =>
+        $"{(IsEpochEnd ? "epoch" : "step")} {Epoch}/{Epochs}{(IsEpochEnd ? "" : $" [{Step}/{StepsPerEpoch}]")}: " +
+        string.Join(", ", Metrics.Select(m => $"{m.Key} {Format(m.Value)}")) +
+        (Validation is { Count: > 0 } v ? "; validation " + string.Join(", ", v.Select(m => $"{m.Key} {Format(m.Value)}")) : "") +
+        $"; lr {LearningRate:G3}, {SamplesPerSecond:F1} samples/s, {Elapsed.TotalSeconds:F1}s";
+
+    private static string Format(double v) => v.ToString(Math.Abs(v) >= 100 ? "F1" : "F4", CultureInfo.InvariantCulture);
+}
+
+/// <summary>One epoch of a run: training means, validation metrics, rate, throughput, seconds.</summary>
+public sealed record TrainingEpoch(int Epoch, IReadOnlyDictionary<string, double> Metrics, IReadOnlyDictionary<string, double>? Validation,
+    double LearningRate, double SamplesPerSecond, double Seconds);
+
+/// <summary>What a run did.</summary>
+/// <param name="BestEpoch">1-based epoch with the highest early-stopping metric on validation (first on ties); null without validation.</param>
+/// <param name="Completed">True when training is over (all epochs, or early stopping); false when StopAfterEpochs stopped it first.</param>
+public sealed record TrainingResult(IReadOnlyList<TrainingEpoch> Epochs, IReadOnlyList<float> StepLosses, int? BestEpoch, bool EarlyStopped,
+    bool RestoredBestWeights, bool Completed, TimeSpan Elapsed);
+
+/// <summary>Per-run hooks of <see cref="TrainingLoop.Run"/>.</summary>
+public sealed record TrainingRunOptions
+{
+    /// <summary>CPU threads of libtorch (process-wide); null leaves the current count.</summary>
+    public int? Threads { get; init; }
+    /// <summary>Training checkpoint written during training and when cancelled; null writes none.</summary>
+    public string? CheckpointPath { get; init; }
+    /// <summary>Write the checkpoint every this many epochs (and at the end of the run); 0 only at the end.</summary>
+    public int CheckpointEveryNEpochs { get; init; } = 1;
+    /// <summary>Also every this many steps within an epoch; 0 never.</summary>
+    public int CheckpointEveryNSteps { get; init; }
+    /// <summary>Checkpoint to continue from (same epoch and step); null starts fresh.</summary>
+    public string? ResumeFrom { get; init; }
+    /// <summary>Stop once this many epochs are done (after writing the checkpoint); null trains to the end.</summary>
+    public int? StopAfterEpochs { get; init; }
+    public IProgress<TrainingProgress>? Progress { get; init; }
+    /// <summary>Receives one line per epoch and the start and end of the run.</summary>
+    public Action<string>? Log { get; init; }
+    public CancellationToken CancellationToken { get; init; }
+}
