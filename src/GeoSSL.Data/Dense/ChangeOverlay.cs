@@ -88,16 +88,26 @@ public static class ChangeOverlay
                 canvas.DrawBitmap(tile, x, PanelHeader);
                 canvas.DrawText(titles[t], x + 2, PanelHeader - 4, text);
             }
-            int legendY = PanelHeader + height + 4, legendX = 2;
-            foreach (var (name, colour) in new[] { ("true positive", TruePositive), ("false positive", FalsePositive), ("false negative", FalseNegative) })
-            {
-                using var fill = new SKPaint { Color = new SKColor(colour.R, colour.G, colour.B) };
-                canvas.DrawRect(legendX, legendY, 12, 12, fill);
-                canvas.DrawText(name, legendX + 16, legendY + 11, text);
-                legendX += 16 + (int)Math.Ceiling(text.MeasureText(name)) + 12;
-            }
+            DrawLegend(canvas, text, PanelHeader + height + 4, panelWidth);
         }
         PngFile.Write(path, panel);
+    }
+
+    /// <summary>Colour squares with names; narrow panels get the short names, then the squares alone, so the colours always show.</summary>
+    private static void DrawLegend(SKCanvas canvas, SKPaint text, int y, int panelWidth)
+    {
+        var colours = new[] { TruePositive, FalsePositive, FalseNegative };
+        string[][] choices = [["true positive", "false positive", "false negative"], ["TP", "FP", "FN"], ["", "", ""]];
+        float Advance(string name) => 16 + (name.Length == 0 ? 0 : MathF.Ceiling(text.MeasureText(name)) + 10);
+        var names = choices.First(c => c.Sum(Advance) + 2 <= panelWidth || c[0].Length == 0);
+        float x = 2;
+        for (int i = 0; i < colours.Length; i++)
+        {
+            using var fill = new SKPaint { Color = new SKColor(colours[i].R, colours[i].G, colours[i].B) };
+            canvas.DrawRect(x, y, 12, 12, fill);
+            if (names[i].Length > 0) canvas.DrawText(names[i], x + 16, y + 11, text);
+            x += Advance(names[i]);
+        }
     }
 
     private static byte[] ToBytes(ReadOnlySpan<float> rgb, int height, int width, float sampleMax)

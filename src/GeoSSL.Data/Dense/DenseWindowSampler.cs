@@ -17,7 +17,8 @@ public sealed class DenseWindowSampler
     private readonly long[] _cumulativePositions;
     private readonly long[] _cumulativePositives;
     private readonly int[][] _positives;
-    private readonly ConcurrentDictionary<DenseAugmentation, int[]> _maps = new();
+    // per (augmentation, scene width): output pixel -> offset from the window's top-left in the scene's plane; at most 8 x scenes
+    private readonly ConcurrentDictionary<(DenseAugmentation, int), int[]> _offsets = new();
 
     public IReadOnlyList<DenseScene> Scenes { get; }
     public int WindowSize { get; }
@@ -118,17 +119,13 @@ public sealed class DenseWindowSampler
         if ((uint)dateIndex >= (uint)DateCount) throw new ArgumentOutOfRangeException(nameof(dateIndex), dateIndex, $"The scenes have {DateCount} date(s).");
         if (destination.Length < SamplesPerDate) throw new ArgumentException($"Destination holds {destination.Length} samples; a window date needs {SamplesPerDate}.", nameof(destination));
         var source = scene.Scene.Samples(dateIndex).Span;
-        var map = Map(window.Augmentation);
-        int s = WindowSize;
+        var offsets = Offsets(window.Augmentation, scene.Width);
+        int plane = scene.Height * scene.Width, corner = window.Y * scene.Width + window.X, n = MaskPixels;
         for (int c = 0; c < Channels; c++)
         {
-            var plane = source.Slice(c * scene.Height * scene.Width);
-            var output = destination.Slice(c * s * s, s * s);
-            for (int o = 0; o < output.Length; o++)
-            {
-                int from = map[o];
-                output[o] = plane[(window.Y + from / s) * scene.Width + window.X + from % s];
-            }
+            var from = source.Slice(c * plane + corner);
+            var output = destination.Slice(c * n, n);
+            for (int o = 0; o < n; o++) output[o] = from[offsets[o]];
         }
     }
 
@@ -137,14 +134,9 @@ public sealed class DenseWindowSampler
     {
         var scene = Check(window);
         if (destination.Length < MaskPixels) throw new ArgumentException($"Destination holds {destination.Length} bytes; a window mask needs {MaskPixels}.", nameof(destination));
-        var mask = scene.Mask.Span;
-        var map = Map(window.Augmentation);
-        int s = WindowSize;
-        for (int o = 0; o < s * s; o++)
-        {
-            int from = map[o];
-            destination[o] = mask[(window.Y + from / s) * scene.Width + window.X + from % s];
-        }
+        var from = scene.Mask.Span.Slice(window.Y * scene.Width + window.X);
+        var offsets = Offsets(window.Augmentation, scene.Width);
+        for (int o = 0; o < offsets.Length; o++) destination[o] = from[offsets[o]];
     }
 
     /// <summary>Draws window (<paramref name="epoch"/>, <paramref name="index"/>) of a change sampler (2 dates) and fills both dates and the mask.</summary>
@@ -193,7 +185,12 @@ public sealed class DenseWindowSampler
         return windows;
     }
 
-    private int[] Map(DenseAugmentation a) => _maps.GetOrAdd(a, k => k.SourceIndices(WindowSize));
+    private int[] Offsets(DenseAugmentation a, int sceneWidth) => _offsets.GetOrAdd((a, sceneWidth), key =>
+    {
+        var map = key.Item1.SourceIndices(WindowSize);
+        for (int o = 0; o < map.Length; o++) map[o] = map[o] / WindowSize * key.Item2 + map[o] % WindowSize;
+        return map;
+    });
 
     private DenseScene Check(DenseWindow window)
     {
