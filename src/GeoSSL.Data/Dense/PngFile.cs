@@ -31,7 +31,7 @@ internal static class PngFile
     public static byte ToByte(float value, float max)
     {
         float v = value / max * 255f;
-        return v >= 255f ? (byte)255 : v > 0f ? (byte)MathF.Round(v) : (byte)0;
+        return v >= 255f ? (byte)255 : v > 0f ? (byte)MathF.Round(v, MidpointRounding.AwayFromZero) : (byte)0; // as the overlay's blend rounds
     }
 
     public static void CheckSize(int height, int width)

@@ -378,6 +378,35 @@ public sealed class ChangeDataTests
     }
 
     [TestMethod]
+    public void Sampler_OnOneDateSegmentationScenes_FillsTheListBatch_AndRefusesTheTwoDateOverloads()
+    {
+        var seg = DenseScene.FromSegmentationFiles("seg", Real("pisa", "t2.png"), Path.Combine(WriteClassMask("pisa"), "mask.png"), classCount: 2);
+        var sampler = new DenseWindowSampler([seg], 40, seed: 9, changeBias: 1);
+        float[] image = new float[3 * sampler.SamplesPerDate];
+        byte[] mask = new byte[3 * sampler.MaskPixels];
+        var windows = sampler.FillBatch(0, [0, 1, 2], [image], mask);
+        for (int b = 0; b < 3; b++)
+        {
+            Assert.IsTrue(windows[b].ChangeBiased);
+            Assert.IsGreaterThan(0, mask.AsSpan(b * sampler.MaskPixels, sampler.MaskPixels).ToArray().Count(v => v == 1), "bias 1: every window holds class 1");
+        }
+        var single = new float[sampler.SamplesPerDate];
+        sampler.FillDate(windows[1], 0, single);
+        CollectionAssert.AreEqual(single, image[sampler.SamplesPerDate..(2 * sampler.SamplesPerDate)]);
+        Assert.ThrowsExactly<InvalidOperationException>(() => sampler.Fill(0, 0, single, single, mask));
+        Assert.ThrowsExactly<ArgumentException>(() => sampler.FillBatch(0, [0], [image, image], mask));
+    }
+
+    /// <summary>pisa's change mask as a 0/1 class mask in a temp folder.</summary>
+    private static string WriteClassMask(string city)
+    {
+        var scene = Cities.Value.Single(s => s.Name == city);
+        var folder = TestData.TempFolder("dense-seg1");
+        MaskPng.WriteMask(Path.Combine(folder, "mask.png"), scene.Mask.Span, scene.Height, scene.Width, classCount: 256);
+        return folder;
+    }
+
+    [TestMethod]
     public void Sampler_WindowLargerThanAScene_IsAnErrorNamingTheScene()
     {
         var e = Assert.ThrowsExactly<GeoDataException>(() => new DenseWindowSampler(Cities.Value, 400, seed: 1));
