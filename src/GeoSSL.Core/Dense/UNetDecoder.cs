@@ -12,7 +12,7 @@ namespace GeoSSL.Core.Dense;
 /// output resolution without a skip. Returns [N, <see cref="OutputChannels"/>, H, W]; the 1x1 classification conv lives
 /// in <see cref="DenseModel"/> as <c>segmentation_head.0</c>.
 /// <para>
-/// Parameter names follow segmentation_models_pytorch's <c>Unet</c> (smp 0.3+): <c>blocks.{i}.conv1.{0: conv, 1: bn}</c>,
+/// Parameter names follow segmentation_models_pytorch's <c>Unet</c> (as of smp 0.3): <c>blocks.{i}.conv1.{0: conv, 1: bn}</c>,
 /// <c>blocks.{i}.conv2.{0,1}</c>, registered under <c>decoder.</c> by the model, so with BaseWidth 64 and scale 1 the
 /// decoder's state dict has smp's keys and shapes. Differences from smp: bilinear rather than nearest upsampling (smp's
 /// default), and a 1x1 rather than 3x3 head.

@@ -54,6 +54,19 @@ public sealed class DenseModelTests
     }
 
     [TestMethod]
+    public void ResNet50_StagesAndLogits()
+    {
+        var encoder = new ResNetOptions { Depth = ResNetDepth.ResNet50, BaseWidth = 8 };
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        using var model = DenseTestModels.Build(DenseModelOptions.Change(encoder, ChangeFusion.Concatenation), seed: 8, 64, 64, warmUp: false);
+        var stages = model.Encoder.ForwardStages(torch.randn(1, 3, 64, 64));
+        CollectionAssert.AreEqual(new long[] { 8, 32, 64, 128, 256 }, stages.Select(s => s.shape[1]).ToArray());
+        CollectionAssert.AreEqual(new long[] { 32, 16, 8, 4, 2 }, stages.Select(s => s.shape[2]).ToArray());
+        CollectionAssert.AreEqual(new long[] { 1, 2, 64, 64 }, model.Forward(torch.randn(1, 3, 64, 64), torch.randn(1, 3, 64, 64)).shape);
+    }
+
+    [TestMethod]
     public void OddSizes_DecodeToTheInputSize()
     {
         using var scope = NewDisposeScope();

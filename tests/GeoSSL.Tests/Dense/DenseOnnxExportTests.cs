@@ -1,5 +1,6 @@
 using GeoSSL.Core.Dense;
 using GeoSSL.Core.Export;
+using GeoSSL.Core.Networks;
 using Microsoft.ML.OnnxRuntime;
 using Onnx;
 using TorchSharp;
@@ -34,6 +35,16 @@ public sealed class DenseOnnxExportTests
         using var model = DenseTestModels.Build(DenseModelOptions.Change(DenseTestModels.Tiny(smallStem), fusion), seed: 22, size, size);
         double diff = Compare(model, size, size, seed: 32);
         TestContext.WriteLine($"change, {fusion}, {(smallStem ? "small" : "standard")} stem, {size}px: max |diff| = {diff:E2}");
+    }
+
+    [TestMethod]
+    public void ResNet50Change_MatchesTorchSharp()
+    {
+        // Bottleneck stages are 4x wider than BaseWidth; the decoder's skip widths and the exporter must agree.
+        var encoder = new ResNetOptions { Depth = ResNetDepth.ResNet50, BaseWidth = 8 };
+        using var model = DenseTestModels.Build(DenseModelOptions.Change(encoder, ChangeFusion.Concatenation), seed: 24, 64, 64);
+        double diff = Compare(model, 64, 64, seed: 34);
+        TestContext.WriteLine($"change, ResNet-50 width 8, Concatenation, 64px: max |diff| = {diff:E2}");
     }
 
     [TestMethod]
