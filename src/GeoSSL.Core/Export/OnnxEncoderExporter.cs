@@ -64,60 +64,14 @@ public static class OnnxEncoderExporter
 
         using (no_grad())
         {
-            var weights = new WeightReader(encoder.state_dict(), BatchNormEpsilons(encoder));
-            string x = options.InputName;
-            x = AddInputNormalisation(builder, x, options, resnet.InputChannels);
-
-            // Stem.
-            x = AddConvBn(builder, weights, x, "conv1", "bn1", stride: resnet.SmallInputStem ? 1 : 2, expectedInChannels: resnet.InputChannels);
-            x = builder.AddNode("Relu", "stem_relu", [x]);
-            if (!resnet.SmallInputStem)
-            {
-                x = builder.AddNode("MaxPool", "stem_maxpool", [x],
-                [
-                    OnnxGraphBuilder.Ints("kernel_shape", 3, 3),
-                    OnnxGraphBuilder.Ints("strides", 2, 2),
-                    OnnxGraphBuilder.Ints("pads", 1, 1, 1, 1),
-                ]);
-            }
-
-            // Residual stages.
-            bool bottleneck = resnet.Depth == ResNetDepth.ResNet50;
-            int[] blocks = resnet.Blocks;
+            string x = AddInputNormalisation(builder, options.InputName, options, resnet.InputChannels);
+            var stages = AddEncoderStages(builder, encoder, x, options.PooledLayers[^1]);
             var pooled = new List<string>();
-            for (int layer = 1; layer <= options.PooledLayers[^1]; layer++)
+            foreach (int layer in options.PooledLayers)
             {
-                for (int block = 0; block < blocks[layer - 1]; block++)
-                {
-                    string prefix = $"layer{layer}.{block}";
-                    int stride = layer > 1 && block == 0 ? 2 : 1;
-                    string identity = x;
-                    if (weights.Has($"{prefix}.downsample.0.weight"))
-                        identity = AddConvBn(builder, weights, x, $"{prefix}.downsample.0", $"{prefix}.downsample.1", stride);
-
-                    string y;
-                    if (bottleneck)
-                    {
-                        y = builder.AddNode("Relu", $"{prefix}.relu1", [AddConvBn(builder, weights, x, $"{prefix}.conv1", $"{prefix}.bn1", 1)]);
-                        y = builder.AddNode("Relu", $"{prefix}.relu2", [AddConvBn(builder, weights, y, $"{prefix}.conv2", $"{prefix}.bn2", stride)]);
-                        y = AddConvBn(builder, weights, y, $"{prefix}.conv3", $"{prefix}.bn3", 1);
-                    }
-                    else
-                    {
-                        y = builder.AddNode("Relu", $"{prefix}.relu1", [AddConvBn(builder, weights, x, $"{prefix}.conv1", $"{prefix}.bn1", stride)]);
-                        y = AddConvBn(builder, weights, y, $"{prefix}.conv2", $"{prefix}.bn2", 1);
-                    }
-                    string sum = builder.AddNode("Add", $"{prefix}.add", [y, identity]);
-                    x = builder.AddNode("Relu", $"{prefix}.out", [sum]);
-                }
-                if (options.PooledLayers.Contains(layer))
-                {
-                    string pool = builder.AddNode("GlobalAveragePool", layer == 4 ? "avgpool" : $"layer{layer}.avgpool", [x]);
-                    pooled.Add(builder.AddNode("Flatten", layer == 4 ? "pooled" : $"layer{layer}.pooled", [pool], [OnnxGraphBuilder.Int("axis", 1)]));
-                }
+                string pool = builder.AddNode("GlobalAveragePool", layer == 4 ? "avgpool" : $"layer{layer}.avgpool", [stages[layer]]);
+                pooled.Add(builder.AddNode("Flatten", layer == 4 ? "pooled" : $"layer{layer}.pooled", [pool], [OnnxGraphBuilder.Int("axis", 1)]));
             }
-            if (weights.Has($"layer1.{blocks[0]}.conv1.weight"))
-                throw new NotSupportedException("The encoder has more residual blocks than its ResNetOptions describe.");
 
             x = pooled.Count == 1 ? pooled[0] : builder.AddNode("Concat", "pooled_layers", pooled.ToArray(), [OnnxGraphBuilder.Int("axis", 1)]);
 
@@ -174,13 +128,75 @@ public static class OnnxEncoderExporter
         return model;
     }
 
+    /// <summary>
+    /// Adds the encoder's nodes (stem and residual stages up to <paramref name="lastLayer"/>, BatchNorm folded) reading the
+    /// normalised value <paramref name="input"/>, and returns the names of its stage outputs: [0] the stem's ReLU (before the
+    /// max-pool, as <see cref="ResNetEncoder.ForwardStages"/>), [1..lastLayer] layer1..layerN. Shared by every exporter that
+    /// contains an encoder (pooled features here, dense models in <see cref="GeoSSL.Core.Dense.OnnxDenseExporter"/>).
+    /// </summary>
+    internal static IReadOnlyList<string> AddEncoderStages(OnnxGraphBuilder builder, ResNetEncoder encoder, string input, int lastLayer = 4)
+    {
+        if (lastLayer is < 1 or > 4) throw new ArgumentOutOfRangeException(nameof(lastLayer), lastLayer, "A ResNet has layers 1-4.");
+        var resnet = encoder.Options;
+        var weights = new WeightReader(encoder.state_dict(), BatchNormEpsilons(encoder));
+        var stages = new List<string>();
+
+        // Stem.
+        string x = AddConvBn(builder, weights, input, "conv1", "bn1", stride: resnet.SmallInputStem ? 1 : 2, expectedInChannels: resnet.InputChannels);
+        x = builder.AddNode("Relu", "stem_relu", [x]);
+        stages.Add(x);
+        if (!resnet.SmallInputStem)
+        {
+            x = builder.AddNode("MaxPool", "stem_maxpool", [x],
+            [
+                OnnxGraphBuilder.Ints("kernel_shape", 3, 3),
+                OnnxGraphBuilder.Ints("strides", 2, 2),
+                OnnxGraphBuilder.Ints("pads", 1, 1, 1, 1),
+            ]);
+        }
+
+        // Residual stages.
+        bool bottleneck = resnet.Depth == ResNetDepth.ResNet50;
+        int[] blocks = resnet.Blocks;
+        for (int layer = 1; layer <= lastLayer; layer++)
+        {
+            for (int block = 0; block < blocks[layer - 1]; block++)
+            {
+                string prefix = $"layer{layer}.{block}";
+                int stride = layer > 1 && block == 0 ? 2 : 1;
+                string identity = x;
+                if (weights.Has($"{prefix}.downsample.0.weight"))
+                    identity = AddConvBn(builder, weights, x, $"{prefix}.downsample.0", $"{prefix}.downsample.1", stride);
+
+                string y;
+                if (bottleneck)
+                {
+                    y = builder.AddNode("Relu", $"{prefix}.relu1", [AddConvBn(builder, weights, x, $"{prefix}.conv1", $"{prefix}.bn1", 1)]);
+                    y = builder.AddNode("Relu", $"{prefix}.relu2", [AddConvBn(builder, weights, y, $"{prefix}.conv2", $"{prefix}.bn2", stride)]);
+                    y = AddConvBn(builder, weights, y, $"{prefix}.conv3", $"{prefix}.bn3", 1);
+                }
+                else
+                {
+                    y = builder.AddNode("Relu", $"{prefix}.relu1", [AddConvBn(builder, weights, x, $"{prefix}.conv1", $"{prefix}.bn1", stride)]);
+                    y = AddConvBn(builder, weights, y, $"{prefix}.conv2", $"{prefix}.bn2", 1);
+                }
+                string sum = builder.AddNode("Add", $"{prefix}.add", [y, identity]);
+                x = builder.AddNode("Relu", $"{prefix}.out", [sum]);
+            }
+            stages.Add(x);
+        }
+        if (weights.Has($"layer1.{blocks[0]}.conv1.weight"))
+            throw new NotSupportedException("The encoder has more residual blocks than its ResNetOptions describe.");
+        return stages;
+    }
+
     private static string Join(float[] values) => string.Join(",", values.Select(v => v.ToString("R", CultureInfo.InvariantCulture)));
 
     private static void AddMetadata(ModelProto model, string key, string value) =>
         model.MetadataProps.Add(new StringStringEntryProto { Key = key, Value = value });
 
     /// <summary>x * (scale / std) + (-mean / std), per channel, as one Mul and one Add (skipped when they are identities).</summary>
-    private static string AddInputNormalisation(OnnxGraphBuilder builder, string x, OnnxExportOptions options, int channels)
+    internal static string AddInputNormalisation(OnnxGraphBuilder builder, string x, OnnxExportOptions options, int channels)
     {
         var multiplier = new float[channels];
         var offset = new float[channels];
@@ -213,7 +229,7 @@ public static class OnnxEncoderExporter
     }
 
     /// <summary>Conv (padding kernel/2, as every ResNet conv) with the following BatchNorm folded into weight and bias.</summary>
-    private static string AddConvBn(OnnxGraphBuilder builder, WeightReader weights, string x, string conv, string bn, int stride, int? expectedInChannels = null)
+    internal static string AddConvBn(OnnxGraphBuilder builder, WeightReader weights, string x, string conv, string bn, int stride, int? expectedInChannels = null)
     {
         var (w, shape) = weights.Read($"{conv}.weight");
         if (shape.Length != 4) throw new NotSupportedException($"'{conv}.weight' has shape [{string.Join(",", shape)}], expected a 2-D convolution.");
@@ -264,18 +280,18 @@ public static class OnnxEncoderExporter
     }
 
     /// <summary>Epsilon of every BatchNorm2d, by state-dict prefix (public module API; falls back to 1e-5).</summary>
-    private static Dictionary<string, double> BatchNormEpsilons(ResNetEncoder encoder)
+    internal static Dictionary<string, double> BatchNormEpsilons(TorchSharp.torch.nn.Module module)
     {
         var result = new Dictionary<string, double>(StringComparer.Ordinal);
-        foreach (var (name, module) in encoder.named_modules())
+        foreach (var (name, child) in module.named_modules())
         {
-            if (module is BatchNorm2d bn) result[name] = bn.eps;
+            if (child is BatchNorm2d bn) result[name] = bn.eps;
         }
         return result;
     }
 
     /// <summary>Reads tensors from a state dict as CPU float32 arrays without touching the module.</summary>
-    private sealed class WeightReader(Dictionary<string, Tensor> stateDict, Dictionary<string, double> epsilons)
+    internal sealed class WeightReader(Dictionary<string, Tensor> stateDict, Dictionary<string, double> epsilons)
     {
         public bool Has(string key) => stateDict.ContainsKey(key);
 

@@ -44,6 +44,36 @@ internal sealed class OnnxGraphBuilder
         return tensor.Name;
     }
 
+    /// <summary>Adds an int64 initializer (shapes, sizes) of the given shape and returns its name.</summary>
+    public string AddInt64Initializer(string hint, long[] values, params long[] dims)
+    {
+        long count = 1;
+        foreach (long d in dims) count *= d;
+        if (count != values.Length)
+            throw new InvalidOperationException($"Initializer '{hint}' has {values.Length} values but shape [{string.Join(",", dims)}].");
+        var tensor = new TensorProto { Name = Fresh(hint), DataType = (int)TensorProto.Types.DataType.Int64 };
+        tensor.Dims.AddRange(dims);
+        if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("ONNX export needs a little-endian platform.");
+        tensor.RawData = ByteString.CopyFrom(MemoryMarshal.AsBytes(values.AsSpan()));
+        Graph.Initializer.Add(tensor);
+        return tensor.Name;
+    }
+
+    /// <summary>Adds a node with several outputs (e.g. Split); returns their fresh names.</summary>
+    public string[] AddNode(string opType, string[] outputHints, string[] inputs, IEnumerable<AttributeProto>? attributes = null)
+    {
+        var outputs = outputHints.Select(Fresh).ToArray();
+        var node = new NodeProto { OpType = opType, Name = $"{opType}_{Graph.Node.Count}" };
+        node.Input.AddRange(inputs);
+        node.Output.AddRange(outputs);
+        if (attributes is not null) node.Attribute.AddRange(attributes);
+        Graph.Node.Add(node);
+        return outputs;
+    }
+
+    public static AttributeProto String(string name, string value) =>
+        new() { Name = name, Type = AttributeProto.Types.AttributeType.String, S = ByteString.CopyFromUtf8(value) };
+
     /// <summary>Adds a node with one output; returns the output name (fresh from <paramref name="outputHint"/> unless <paramref name="outputName"/> is given).</summary>
     public string AddNode(string opType, string outputHint, string[] inputs, IEnumerable<AttributeProto>? attributes = null, string? outputName = null)
     {

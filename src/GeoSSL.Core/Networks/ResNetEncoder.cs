@@ -92,7 +92,31 @@ public sealed class ResNetEncoder : Module<Tensor, Tensor>
         return y.MoveToOuterDisposeScope();
     }
 
-    private Tensor Stem(Tensor x) => maxpool.forward(relu.forward(bn1.forward(conv1.forward(x))));
+    private Tensor Stem(Tensor x) => maxpool.forward(StemActivation(x));
+
+    // conv1-bn1-relu without the max-pool: the highest-resolution feature map, which dense decoders use as a skip.
+    private Tensor StemActivation(Tensor x) => relu.forward(bn1.forward(conv1.forward(x)));
+
+    /// <summary>
+    /// Multi-scale feature maps for dense (per-pixel) heads, in order: the stem's activation (after conv1, bn1, relu,
+    /// before the max-pool; stride 2, or 1 with <see cref="ResNetOptions.SmallInputStem"/>) and the outputs of layer1-layer4
+    /// (strides 4, 8, 16, 32 with the standard stem; 1, 2, 4, 8 with the small one). Widths are <see cref="ResNetOptions.BaseWidth"/>
+    /// for the stem and <see cref="ResNetOptions.StageWidth"/> for the layers. Same arithmetic as <see cref="forward"/> up to layer4.
+    /// </summary>
+    public IReadOnlyList<Tensor> ForwardStages(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        var stem = StemActivation(x);
+        var stages = new List<Tensor> { stem };
+        var y = maxpool.forward(stem);
+        foreach (var layer in new[] { layer1, layer2, layer3, layer4 })
+        {
+            y = layer.forward(y);
+            stages.Add(y);
+        }
+        foreach (var t in stages) t.MoveToOuterDisposeScope();
+        return stages;
+    }
 
     /// <summary>
     /// Global-average-pooled outputs of the given residual stages (1-4, ascending), concatenated: [N, sum of widths].
