@@ -13,6 +13,8 @@ using GeoSSL.Benchmarks;
 //   streaming [--rows 10000,100000] [--batch 64] [--workers 2] [--capacity 4] [--max-seconds 30] [--skip-step] [--step-seconds 15]
 //             [--out benchmarks/results/streaming-2026-11-29]: manifest read time, PNG/JPEG/GeoTIFF-window decode throughput and
 //             peak memory while streaming synthetic Parquet manifests through the prefetcher; step rate in memory vs streaming
+//   change-detection [--encoders random,imagenet,CKPT] [--modes frozen,finetuned] [--seeds 1,2,3] [--epochs 10] [--windows 512]
+//             [--window 64] [--batch 8] [--lr 0.01] [--patience 4] [--out benchmarks/results/change-DATE]: OSCD change F1 per encoder
 //   soak [--epochs 30] [--size 64] [--batch 128] [--threads N]: RSS and managed heap after every epoch of a long pretraining
 string command = args.FirstOrDefault() ?? "";
 var options = new BenchmarkArgs(args.Skip(1));
@@ -27,6 +29,7 @@ switch (command)
     case "shared-machine-child": return SharedMachine.Child(options);
     case "soak": return Soak.Run(options);
     case "streaming": return Streaming.Run(options, args);
+    case "change-detection": return ChangeDetection.Run(options);
     default:
         Console.Error.WriteLine("Commands: featurize-speed, step-speed, ablation, probe, replot, shared-machine, soak, streaming");
         return 2;
