@@ -66,7 +66,7 @@ public static class FineTuneCheckpoint
         using var r = Open(path);
         ChecksumTrailer.Verify(path, Kind);
         var (config, data) = ReadHeader(r, path);
-        using var state = Read(path, () => ReadProgress(r));
+        using var state = CheckpointIo.Guard(Kind, path, () => ReadProgress(r));
         return new FineTuneCheckpointInfo(config, data, state.Epoch, state.StepInEpoch, state.GlobalStep, state.Epochs.ToList(), state.StepLosses.ToList(),
             state.BestEpoch, state.EarlyStopped);
     }
@@ -115,14 +115,14 @@ public static class FineTuneCheckpoint
         using var r = Open(path);
         ChecksumTrailer.Verify(path, Kind);
         ReadHeader(r, path);
-        var state = Read(path, () => ReadProgress(r));
+        var state = CheckpointIo.Guard(Kind, path, () => ReadProgress(r));
         try
         {
-            Read(path, () =>
+            CheckpointIo.Guard(Kind, path, () =>
             {
                 model.load(r, strict: true);
                 optimizer.LoadState(r);
-                if (r.ReadBoolean()) state.KeepBestWeights(ReadBestWeights(r, model));
+                if (r.ReadBoolean()) state.KeepBestWeights(CheckpointIo.ReadStateDictCopy(r, model));
                 return true;
             });
             string source = $"{Kind} '{path}'";
@@ -134,27 +134,6 @@ public static class FineTuneCheckpoint
         catch
         {
             state.Dispose();
-            throw;
-        }
-    }
-
-    private static Dictionary<string, Tensor> ReadBestWeights(BinaryReader r, ResNetClassifier model)
-    {
-        var weights = new Dictionary<string, Tensor>();
-        try
-        {
-            using var _ = no_grad();
-            foreach (var (name, t) in model.state_dict())
-            {
-                var copy = empty_like(t).DetachFromDisposeScope();
-                weights[name] = copy;
-                copy.Load(r);
-            }
-            return weights;
-        }
-        catch
-        {
-            foreach (var t in weights.Values) t.Dispose();
             throw;
         }
     }
@@ -203,16 +182,6 @@ public static class FineTuneCheckpoint
         catch (Exception e) when (e is EndOfStreamException or IOException or FormatException or System.Text.Json.JsonException or InvalidDataException)
         {
             throw new InvalidDataException($"{Kind} '{path}' is truncated or corrupt: its configuration cannot be read ({e.Message}).", e);
-        }
-    }
-
-    /// <summary>Runs one read of the body, turning whatever a short or damaged body throws into an error naming the file.</summary>
-    private static T Read<T>(string path, Func<T> read)
-    {
-        try { return read(); }
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            throw new InvalidDataException($"{Kind} '{path}' is truncated or corrupt, or does not fit its own configuration ({e.GetType().Name}: {e.Message}).", e);
         }
     }
 

@@ -63,7 +63,7 @@ public static class TrainingCheckpoint
         using var r = Open(path);
         ChecksumTrailer.Verify(path, Kind);
         var (kind, settings, schedule, data) = ReadHeader(r, path);
-        using var state = Read(path, () => ReadState(r));
+        using var state = CheckpointIo.Guard(Kind, path, () => ReadState(r));
         return new TrainingCheckpointInfo(kind, settings, schedule, data, state.Epoch, state.StepInEpoch, state.GlobalStep, state.Epochs.ToList(),
             state.BestEpoch, state.EarlyStopped);
     }
@@ -94,14 +94,14 @@ public static class TrainingCheckpoint
         using var r = Open(path);
         ChecksumTrailer.Verify(path, Kind);
         ReadHeader(r, path);
-        var state = Read(path, () => ReadState(r));
+        var state = CheckpointIo.Guard(Kind, path, () => ReadState(r));
         try
         {
-            Read(path, () =>
+            CheckpointIo.Guard(Kind, path, () =>
             {
                 model.load(r, strict: true);
                 optimizer.LoadState(r);
-                if (r.ReadBoolean()) state.KeepBestWeights(ReadBestWeights(r, model));
+                if (r.ReadBoolean()) state.KeepBestWeights(CheckpointIo.ReadStateDictCopy(r, model));
                 return true;
             });
             string source = $"{Kind} '{path}'";
@@ -113,27 +113,6 @@ public static class TrainingCheckpoint
         catch
         {
             state.Dispose();
-            throw;
-        }
-    }
-
-    private static Dictionary<string, Tensor> ReadBestWeights(BinaryReader r, nn.Module model)
-    {
-        var weights = new Dictionary<string, Tensor>();
-        try
-        {
-            using var _ = no_grad();
-            foreach (var (name, t) in model.state_dict())
-            {
-                var copy = empty_like(t).DetachFromDisposeScope();
-                weights[name] = copy;
-                copy.Load(r);
-            }
-            return weights;
-        }
-        catch
-        {
-            foreach (var t in weights.Values) t.Dispose();
             throw;
         }
     }
@@ -157,15 +136,6 @@ public static class TrainingCheckpoint
         catch (Exception e) when (e is EndOfStreamException or IOException or FormatException or JsonException or InvalidDataException)
         {
             throw new InvalidDataException($"{Kind} '{path}' is truncated or corrupt: its settings cannot be read ({e.Message}).", e);
-        }
-    }
-
-    private static T Read<T>(string path, Func<T> read)
-    {
-        try { return read(); }
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            throw new InvalidDataException($"{Kind} '{path}' is truncated or corrupt, or does not fit its own configuration ({e.GetType().Name}: {e.Message}).", e);
         }
     }
 
