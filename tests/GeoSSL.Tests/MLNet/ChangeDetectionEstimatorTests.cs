@@ -22,6 +22,14 @@ public sealed class ChangeRow
     public string Mask { get; set; } = "";
 }
 
+/// <summary>The same tiles as tensors [3, H, W] (0..255) and the mask as a byte vector [H * W].</summary>
+public sealed class ChangeTensorRow
+{
+    [VectorType(3, 64, 64)] public float[] Image1 { get; set; } = [];
+    [VectorType(3, 64, 64)] public float[] Image2 { get; set; } = [];
+    [VectorType(64 * 64)] public byte[] Mask { get; set; } = [];
+}
+
 /// <summary>
 /// mlContext.Transforms.GeoChangeDetection on real OSCD data (issue 17): 64 px tiles of t1/t2/change cut from whole cities
 /// into a temp folder, two tiny epochs (ResNet-18 width 16), then the stock chain's output against TorchSharp, Model.Save/Load,
@@ -228,6 +236,29 @@ public sealed class ChangeDetectionEstimatorTests
         ImageDecoder.DecodeRgbPlanar(expected, Size, Size, b);
         CollectionAssert.AreEqual(b, a);
         CollectionAssert.AreNotEqual(rgb, a, "the colours are drawn over the image");
+    }
+
+    [TestMethod]
+    public void ChangeDetectionEstimator_TensorColumnsAndAVectorMask_TrainExactlyLikeFiles()
+    {
+        // The PNG route's pixels are the files' bytes, so the same rows as tensors and 0/1 byte masks must give the same run.
+        static float[] Pixels(string path)
+        {
+            var bytes = new byte[3 * Size * Size];
+            ImageDecoder.DecodeRgbPlanar(path, Size, Size, bytes);
+            return bytes.Select(b => (float)b).ToArray();
+        }
+        var rows = trainRows.Select(r => new ChangeTensorRow
+        {
+            Image1 = Pixels(r.Image1), Image2 = Pixels(r.Image2), Mask = Pixels(r.Mask)[..(Size * Size)].Select(v => (byte)(v != 0 ? 1 : 0)).ToArray(),
+        }).ToList();
+        Assert.IsTrue(rows.Any(r => r.Mask.Any(m => m == 1)), "the masks hold change");
+        var estimator = ml.Transforms.GeoChangeDetection(Options());
+        using var tensorModel = estimator.Fit(ml.Data.LoadFromEnumerable(rows));
+        CollectionAssert.AreEqual(report.Result.StepLosses.ToArray(), estimator.LastReport!.Result.StepLosses.ToArray());
+        var maps = Column(tensorModel.Transform(ml.Data.LoadFromEnumerable(rows)), "ChangeProbability");
+        var fromFiles = Column(model.Transform(ml.Data.LoadFromEnumerable(trainRows)), "ChangeProbability");
+        for (int r = 0; r < maps.Length; r++) CollectionAssert.AreEqual(fromFiles[r], maps[r], $"row {r}");
     }
 
     [TestMethod]
