@@ -62,7 +62,7 @@ public sealed class GeoChangeDetectionEstimator : IEstimator<GeoChangeDetectionT
         using var task = loop.Build(d => new DenseTask(d, options.TaskOptions(encoder, train.Count), spec, train, validation, options.Seed));
         if (options.InitialEncoderPath is { } path && options.ResumeFromTrainingCheckpoint is null) // a resumed run takes every weight from its checkpoint
         {
-            using var initial = InitialWeights.Load(path);
+            using var initial = InitialWeights.Load(path, options.InitialWeightsReverseChannels && !Checkpoint.IsCheckpoint(path));
             task.Model.LoadEncoderWeights(initial);
             log.Info($"Encoder initialised from '{path}'.");
         }

@@ -51,6 +51,8 @@ public sealed class GeoChangeDetectionOptions
     /// <see cref="Architecture"/> and <see cref="BaseWidth"/>. Null: random initialisation.
     /// </summary>
     public string? InitialEncoderPath { get; set; }
+    /// <summary>The initial weights expect BGR input (as ML.NET's CNTK ResNet18.onnx does): conv1's channels are flipped to take RGB. Not for GeoSSL checkpoints.</summary>
+    public bool InitialWeightsReverseChannels { get; set; }
 
     // ---- optimisation ----------------------------------------------------------------------------------------
     /// <summary>Epochs. Default 20.</summary>

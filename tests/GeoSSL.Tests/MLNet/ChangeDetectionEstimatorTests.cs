@@ -262,6 +262,28 @@ public sealed class ChangeDetectionEstimatorTests
     }
 
     [TestMethod]
+    public void ChangeDetectionEstimator_StartsFromAStateDict_AndAFrozenEncoderKeepsIt()
+    {
+        string weights = GeoSSL.Tests.Import.TorchStateDictImporterTests.PlainStateDict;
+        string ckpt = Path.Combine(TestData.TempFolder("change-init"), "train.ckpt");
+        GeoChangeDetectionOptions options = Options() with { TrainingCheckpointPath = ckpt };
+        options.InitialEncoderPath = weights;
+        options.FreezeEncoder = true;
+        var estimator = ml.Transforms.GeoChangeDetection(options);
+        using var frozen = estimator.Fit(ml.Data.LoadFromEnumerable(trainRows));
+        using var file = GeoSSL.Core.Import.InitialWeights.Load(weights);
+        Assert.AreEqual(file.Options, estimator.LastReport!.Encoder, "the file's layout replaces Architecture/BaseWidth");
+
+        using var dense = new DenseModel(DenseModelOptions.Change(file.Options) with { FreezeEncoder = true });
+        using (var optimizer = new MomentumSgd(dense.TrainableParameters(), 0.9, 1e-4))
+        using (TrainingCheckpoint.Load(ckpt, dense, optimizer)) { }
+        var expected = file.state_dict();
+        foreach (var (name, value) in dense.Encoder.state_dict())
+            Assert.IsTrue(value.eq(expected[name]).all().item<bool>(), $"encoder.{name} is the file's");
+        Assert.IsTrue(estimator.LastReport.Result.StepLosses.All(float.IsFinite));
+    }
+
+    [TestMethod]
     public void ChangeDetectionEstimator_MissingColumn_IsNamed()
     {
         var rows = trainRows.Select(r => new { r.Image1, r.Image2 }).ToList();
