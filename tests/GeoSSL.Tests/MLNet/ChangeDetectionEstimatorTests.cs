@@ -46,6 +46,7 @@ public sealed class ChangeDetectionEstimatorTests
     private static GeoChangeDetectionTransformer model = null!;
     private static GeoChangeDetectionReport report = null!;
     private static string checkpoint = null!;
+    private static readonly List<TrainingProgress> progress = [];
 
     public TestContext TestContext { get; set; } = null!;
 
@@ -58,10 +59,9 @@ public sealed class ChangeDetectionEstimatorTests
         validationRows = CutTiles(scenes[2], 3).ToList();
         ml = new MLContext(seed: 1);
         checkpoint = Path.Combine(folder, "train.ckpt");
-        var estimator = ml.Transforms.GeoChangeDetection(Options() with
-        {
-            ValidationSet = ml.Data.LoadFromEnumerable(validationRows), TrainingCheckpointPath = checkpoint,
-        });
+        GeoChangeDetectionOptions options = Options() with { ValidationSet = ml.Data.LoadFromEnumerable(validationRows), TrainingCheckpointPath = checkpoint };
+        options.Progress = new Sync(progress.Add);
+        var estimator = ml.Transforms.GeoChangeDetection(options);
         model = estimator.Fit(ml.Data.LoadFromEnumerable(trainRows));
         report = estimator.LastReport!;
     }
@@ -70,6 +70,11 @@ public sealed class ChangeDetectionEstimatorTests
     public static void Cleanup() => model?.Dispose();
 
     private static OptionsBuilder Options() => new();
+
+    private sealed class Sync(Action<TrainingProgress> report) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress value) => report(value);
+    }
 
     /// <summary>Tiny, CPU-cheap options (records cannot `with` a class, so a small builder keeps the call sites short).</summary>
     private sealed record OptionsBuilder
@@ -161,6 +166,9 @@ public sealed class ChangeDetectionEstimatorTests
         Assert.IsTrue(report.Result.StepLosses.All(float.IsFinite));
         Assert.IsNotNull(report.Result.Epochs[^1].Validation!["f1"]);
         Assert.AreEqual((long)validationRows.Count * Size * Size, report.Validation!.Overall.Total, "every validation pixel scored once");
+        var epochEnds = progress.Where(p => p.IsEpochEnd).ToList();
+        Assert.HasCount(2, epochEnds, "Progress gets every epoch end");
+        Assert.IsTrue(epochEnds.All(p => p.Validation!.ContainsKey("f1") && p.Metrics.ContainsKey("loss")));
         TestContext.WriteLine($"validation after 2 tiny epochs: {string.Join(", ", report.Result.Epochs[^1].Validation!.Select(m => $"{m.Key} {m.Value:F3}"))}");
     }
 
@@ -281,6 +289,41 @@ public sealed class ChangeDetectionEstimatorTests
         foreach (var (name, value) in dense.Encoder.state_dict())
             Assert.IsTrue(value.eq(expected[name]).all().item<bool>(), $"encoder.{name} is the file's");
         Assert.IsTrue(estimator.LastReport.Result.StepLosses.All(float.IsFinite));
+    }
+
+    [TestMethod]
+    public void ChangeDetectionEstimator_ImageColumnsFromLoadImages_TrainExactlyLikePaths()
+    {
+        var load = ml.Transforms.LoadImages("Before", null, "Image1").Append(ml.Transforms.LoadImages("After", null, "Image2"));
+        var data = load.Fit(ml.Data.LoadFromEnumerable(trainRows)).Transform(ml.Data.LoadFromEnumerable(trainRows));
+        GeoChangeDetectionOptions options = Options();
+        options.Image1ColumnName = "Before";
+        options.Image2ColumnName = "After";
+        var estimator = ml.Transforms.GeoChangeDetection(options);
+        using var fromImages = estimator.Fit(data);
+        CollectionAssert.AreEqual(report.Result.StepLosses.ToArray(), estimator.LastReport!.Result.StepLosses.ToArray());
+        Assert.HasCount(trainRows.Count, Column(fromImages.Transform(data), "ChangeProbability"));
+    }
+
+    [TestMethod]
+    public void ChangeDetectionEstimator_ResumesFromItsTrainingCheckpoint_AndRefusesOtherSettings()
+    {
+        // The class's run is finished: resuming it trains nothing and returns the same weights and losses.
+        GeoChangeDetectionOptions same = Options() with { ValidationSet = ml.Data.LoadFromEnumerable(validationRows) };
+        same.ResumeFromTrainingCheckpoint = checkpoint;
+        var estimator = ml.Transforms.GeoChangeDetection(same);
+        using var resumed = estimator.Fit(ml.Data.LoadFromEnumerable(trainRows));
+        CollectionAssert.AreEqual(report.Result.StepLosses.ToArray(), estimator.LastReport!.Result.StepLosses.ToArray());
+        var data = ml.Data.LoadFromEnumerable(trainRows.Take(2).ToList());
+        var expected = Column(model.Transform(data), "ChangeProbability");
+        var actual = Column(resumed.Transform(data), "ChangeProbability");
+        for (int r = 0; r < expected.Length; r++) CollectionAssert.AreEqual(expected[r], actual[r], $"row {r}");
+
+        GeoChangeDetectionOptions other = Options() with { ValidationSet = ml.Data.LoadFromEnumerable(validationRows) };
+        other.ResumeFromTrainingCheckpoint = checkpoint;
+        other.LearningRate = 0.5;
+        var e = Assert.Throws<Exception>(() => ml.Transforms.GeoChangeDetection(other).Fit(ml.Data.LoadFromEnumerable(trainRows)));
+        StringAssert.Contains(e.Message, checkpoint);
     }
 
     [TestMethod]
