@@ -2,6 +2,7 @@ using GeoSSL.Core.Training;
 using GeoSSL.MLNet.Featurizer;
 using GeoSSL.MLNet.Options;
 using GeoSSL.MLNet;
+using GeoSSL.MLNet.ChangeDetection;
 
 // In ML.NET's namespace, like ML.NET's own catalog extensions, so `mlContext.Transforms.` finds them without a using.
 namespace Microsoft.ML;
@@ -49,5 +50,26 @@ public static class GeoSslCatalog
         string outputColumnName = "Features", string imageColumnName = "ImagePath", string? imageFolder = null, bool outputProjection = false,
         int batchSize = 64, int? imageSize = null, int[]? pooledLayers = null, int? threads = null)
         => new(catalog, EncoderFiles.LoadAsOnnx(encoderPath, outputProjection, imageSize, pooledLayers), outputColumnName, imageColumnName, imageFolder, batchSize, threads);
+    /// <summary>
+    /// Change detection: Fit trains a siamese U-Net on rows of two co-registered image tiles (dates 1 and 2) and a change
+    /// mask, and returns stock ML.NET transforms that add <paramref name="outputColumnName"/>, the change probability per
+    /// pixel (float vector [imageSize, imageSize]). Every image and mask must be exactly imageSize x imageSize: cut the
+    /// tiles beforehand. Use the <see cref="GeoChangeDetectionOptions"/> overload for validation, early stopping and the rest.
+    /// </summary>
+    /// <param name="image1ColumnName">Date 1: image paths (relative to <paramref name="imageFolder"/>), images from LoadImages, or RGB tensors [3, H, W].</param>
+    /// <param name="image2ColumnName">Date 2, the same kinds.</param>
+    /// <param name="maskColumnName">Mask image paths (0 = no change, non-zero = change) or byte/float vectors of H*W; read by Fit only.</param>
+    /// <param name="initialEncoderPath">ImageNet ONNX, torchvision state dict or GeoSSL checkpoint to start the encoder from; null for random weights (ResNet-18).</param>
+    public static GeoChangeDetectionEstimator GeoChangeDetection(this TransformsCatalog catalog, string outputColumnName = "ChangeProbability",
+        string image1ColumnName = "Image1", string image2ColumnName = "Image2", string maskColumnName = "Mask", string? imageFolder = null,
+        int epochs = 20, string? initialEncoderPath = null, int imageSize = 64)
+        => catalog.GeoChangeDetection(new GeoChangeDetectionOptions
+        {
+            OutputColumnName = outputColumnName, Image1ColumnName = image1ColumnName, Image2ColumnName = image2ColumnName, MaskColumnName = maskColumnName,
+            ImageFolder = imageFolder, Epochs = epochs, InitialEncoderPath = initialEncoderPath, ImageSize = imageSize,
+        });
 
+    /// <summary>Change detection with every setting exposed.</summary>
+    public static GeoChangeDetectionEstimator GeoChangeDetection(this TransformsCatalog catalog, GeoChangeDetectionOptions options)
+        => new(catalog, options);
 }

@@ -36,6 +36,19 @@ public sealed record OnnxDenseExportOptions
     /// <summary>Name of the probability output [N, K, H, W].</summary>
     public string ProbabilitiesName { get; init; } = "probabilities";
 
+    /// <summary>
+    /// Output only the probability of class 1 (for a change model: change), float[N, H, W], under <see cref="ProbabilitiesName"/>
+    /// instead of all K classes: a per-pixel map that consumers such as ML.NET's ApplyOnnxModel read without selecting a channel.
+    /// </summary>
+    public bool PositiveClassOnly { get; init; }
+
+    /// <summary>
+    /// Inputs take exactly one image, [1, C, H, W], and the output has no batch axis ([K, H, W], or [H, W] with
+    /// <see cref="PositiveClassOnly"/>): for consumers that run one row at a time and type the result by the declared
+    /// output shape, as ML.NET's ApplyOnnxModel does (it would report a batched output as [1, ...]).
+    /// </summary>
+    public bool SingleImage { get; init; }
+
     /// <summary>Fixed input (and output) height.</summary>
     public int InputHeight { get; init; }
 

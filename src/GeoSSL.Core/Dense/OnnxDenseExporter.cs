@@ -39,6 +39,7 @@ public static class OnnxDenseExporter
         string[] inputs = pair ? [options.Image1Name, options.Image2Name] : [options.Image1Name];
         foreach (var name in inputs) options.ForInput(name).Validate(model.Encoder);
         if (pair && options.Image1Name == options.Image2Name) throw new ArgumentException("The two image inputs need different names.", nameof(options));
+        if (options.PositiveClassOnly && dense.Classes < 2) throw new ArgumentException("PositiveClassOnly needs at least 2 classes.", nameof(options));
         if (options.ClassNames is { } names && names.Count != dense.Classes)
             throw new ArgumentException($"{names.Count} class names for {dense.Classes} classes.", nameof(options));
         if (options.Input is { } spec && spec.Channels != resnet.InputChannels)
@@ -78,13 +79,24 @@ public static class OnnxDenseExporter
             string logits = builder.AddNode("Conv", "segmentation_head.0",
                 [x, builder.AddInitializer("segmentation_head.0.weight", headWeight, headShape), builder.AddInitializer("segmentation_head.0.bias", headBias, dense.Classes)],
                 [OnnxGraphBuilder.Ints("kernel_shape", 1, 1), OnnxGraphBuilder.Ints("strides", 1, 1), OnnxGraphBuilder.Ints("pads", 0, 0, 0, 0)]);
-            builder.AddNode("Softmax", "probabilities", [logits], [OnnxGraphBuilder.Int("axis", 1)], outputName: options.ProbabilitiesName);
+            bool last = !options.PositiveClassOnly && !options.SingleImage;
+            string probabilities = builder.AddNode("Softmax", "probabilities", [logits], [OnnxGraphBuilder.Int("axis", 1)], outputName: last ? options.ProbabilitiesName : null);
+            if (options.PositiveClassOnly) // Gather with a scalar index drops the class axis: [N, K, H, W] -> [N, H, W].
+                probabilities = builder.AddNode("Gather", "positive", [probabilities, builder.AddInt64Initializer("positive_class", [1])], [OnnxGraphBuilder.Int("axis", 1)],
+                    outputName: options.SingleImage ? null : options.ProbabilitiesName);
+            if (options.SingleImage)
+                builder.AddNode("Squeeze", "unbatched", [probabilities, builder.AddInt64Initializer("batch_axis", [0], 1)], outputName: options.ProbabilitiesName);
         }
 
         var graph = builder.Graph;
+        object batchDim = options.SingleImage ? 1L : OnnxEncoderExporter.BatchDimension;
         foreach (var name in inputs)
-            graph.Input.Add(OnnxGraphBuilder.FloatTensorInfo(name, OnnxEncoderExporter.BatchDimension, (long)resnet.InputChannels, (long)options.InputHeight, (long)options.InputWidth));
-        graph.Output.Add(OnnxGraphBuilder.FloatTensorInfo(options.ProbabilitiesName, OnnxEncoderExporter.BatchDimension, (long)dense.Classes, (long)options.InputHeight, (long)options.InputWidth));
+            graph.Input.Add(OnnxGraphBuilder.FloatTensorInfo(name, batchDim, (long)resnet.InputChannels, (long)options.InputHeight, (long)options.InputWidth));
+        var outputDims = new List<object> { batchDim };
+        if (!options.PositiveClassOnly) outputDims.Add((long)dense.Classes);
+        outputDims.AddRange([(long)options.InputHeight, (long)options.InputWidth]);
+        if (options.SingleImage) outputDims.RemoveAt(0);
+        graph.Output.Add(OnnxGraphBuilder.FloatTensorInfo(options.ProbabilitiesName, outputDims.ToArray()));
 
         var result = new ModelProto
         {

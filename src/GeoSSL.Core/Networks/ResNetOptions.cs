@@ -35,6 +35,14 @@ public sealed record ResNetOptions
     /// <summary>The block counts in use.</summary>
     public int[] Blocks => BlocksPerLayer ?? (Depth == ResNetDepth.ResNet50 ? [3, 4, 6, 3] : [2, 2, 2, 2]);
 
+    // By the network they describe: the compiler's record equality compares the BlocksPerLayer array by reference, so two
+    // reads of one file's layout (e.g. a 1-block-per-layer state dict) never matched, and null equals the standard counts.
+    public bool Equals(ResNetOptions? other) =>
+        other is not null && Depth == other.Depth && InputChannels == other.InputChannels && BaseWidth == other.BaseWidth &&
+        SmallInputStem == other.SmallInputStem && Blocks.AsSpan().SequenceEqual(other.Blocks);
+
+    public override int GetHashCode() => HashCode.Combine(Depth, InputChannels, BaseWidth, SmallInputStem, string.Join(",", Blocks));
+
     public void Validate()
     {
         if (BlocksPerLayer is not null && (BlocksPerLayer.Length != 4 || BlocksPerLayer.Any(b => b < 1)))

@@ -7,6 +7,7 @@ namespace GeoSSL.MLNet.Featurizer;
 /// <summary>
 /// The stock transforms that turn an image column into planar RGB pixels (0..255): (LoadImages for a path column) →
 /// ResizeImages (IsoCrop) → ExtractPixels. Shared by the featurizer and the classifier so both see the same pixels.
+/// The change detector uses it per date too.
 /// IsoCrop, ResizeImages' default, resamples with the same filter as the pretraining decoder (SkiaSharp, high quality):
 /// on square tiles the two give identical bytes, while Fill resamples differently (up to 31 levels apart at 64 to 224 px;
 /// with channel means instead of the mean image, ImageNet features scored 1.7 points below DnnFeaturizeImage).

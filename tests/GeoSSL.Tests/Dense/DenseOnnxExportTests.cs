@@ -75,6 +75,40 @@ public sealed class DenseOnnxExportTests
         Assert.ThrowsExactly<ArgumentException>(() => OnnxDenseExporter.Export(model, Options(32, 32) with { Mean = [0f, 0f] }));
     }
 
+    [TestMethod]
+    public void PositiveClassOnly_SingleImage_IsTheFullGraphsChangeChannel()
+    {
+        using var model = DenseTestModels.Build(DenseModelOptions.Change(DenseTestModels.Tiny(false)), seed: 25, 32, 32);
+        var full = OnnxDenseExporter.Export(model, Options(32, 32));
+        var single = OnnxDenseExporter.Export(model, Options(32, 32) with { PositiveClassOnly = true, SingleImage = true, ProbabilitiesName = "change" });
+        var output = ModelProto.Parser.ParseFrom(single).Graph.Output.Single();
+        Assert.AreEqual("change", output.Name);
+        CollectionAssert.AreEqual(new long[] { 32, 32 }, output.Type.TensorType.Shape.Dim.Select(d => d.DimValue).ToArray());
+        var batched = ModelProto.Parser.ParseFrom(OnnxDenseExporter.Export(model, Options(32, 32) with { PositiveClassOnly = true })).Graph.Output.Single();
+        Assert.AreEqual("N", batched.Type.TensorType.Shape.Dim[0].DimParam);
+
+        var random = new Random(35);
+        var pixels = Enumerable.Range(0, 2).Select(_ => Enumerable.Range(0, 3 * 32 * 32).Select(_ => (float)random.Next(256)).ToArray()).ToArray();
+        float[] Run(byte[] onnx, string outputName)
+        {
+            using var session = new InferenceSession(onnx);
+            var values = pixels.Select(p => OrtValue.CreateTensorValueFromMemory(p, new long[] { 1, 3, 32, 32 })).ToArray();
+            try
+            {
+                using var runOptions = new RunOptions();
+                using var outputs = session.Run(runOptions, ["image1", "image2"], values, [outputName]);
+                return outputs[0].GetTensorDataAsSpan<float>().ToArray();
+            }
+            finally { foreach (var v in values) v.Dispose(); }
+        }
+        var all = Run(full, "probabilities");
+        var change = Run(single, "change");
+        // Channel 1 of [1, 2, 32, 32]; ORT may fuse the two graphs differently, hence a float's last bits of slack.
+        Assert.HasCount(32 * 32, change);
+        for (int i = 0; i < change.Length; i++) Assert.AreEqual(all[32 * 32 + i], change[i], 1e-6f, $"pixel {i}");
+        Assert.IsGreaterThan(0.01f, change.Max() - change.Min(), "the map is not constant");
+    }
+
     private static OnnxDenseExportOptions Options(int h, int w) => new()
     {
         InputHeight = h, InputWidth = w, InputScale = 1f / 255f, Mean = OnnxExportOptions.ImageNetMean, Std = OnnxExportOptions.ImageNetStd,
