@@ -103,8 +103,9 @@ internal static class ChangeDetection
             var input = ImageInputSpec.Rgb(window, std: [1f / 255, 1f / 255, 1f / 255], meanImage: mean) with { SampleType = SampleType.Float32 };
             return (weights.Options, input, weights);
         }
-        var info = PretrainedEncoder.Read(encoder);
-        return (info.Encoder, info.Input.WithSize(window, window) with { SampleType = SampleType.Float32 }, InitialWeights.Load(encoder));
+        // The checkpoint's own input contract, mean image included (the normaliser resizes it to the window).
+        var config = GeoSSL.Core.Training.Checkpoint.ReadConfig(encoder);
+        return (config.Model.Encoder, config.Input.WithSize(window, window) with { SampleType = SampleType.Float32 }, InitialWeights.Load(encoder));
     }
 
     private static string Safe(string encoder) => new(Path.GetFileNameWithoutExtension(encoder).Select(c => char.IsLetterOrDigit(c) ? c : '_').ToArray());
