@@ -23,7 +23,7 @@ namespace GeoSSL.Benchmarks;
 internal static class ChangeDetection
 {
     private sealed record Row(string Encoder, string Mode, int Seed, double F1, double IoU, double Precision, double Recall, double Accuracy,
-        Dictionary<string, double> CityF1, int? BestEpoch, double Seconds);
+        Dictionary<string, double> CityF1, int? BestEpoch, double Seconds, float Threshold, double F1AtHalf);
 
     public static int Run(BenchmarkArgs args)
     {
@@ -46,7 +46,7 @@ internal static class ChangeDetection
                 {
                     var row = RunOne(args, encoder, mode, seed, window, Part(CitySplit.Oscd.Train), Part(CitySplit.Oscd.Validation), Part(CitySplit.Oscd.Test), outDir);
                     rows.Add(row);
-                    Console.WriteLine($"{encoder,-12} {mode,-9} seed {seed}: test F1 {row.F1:F3} IoU {row.IoU:F3} P {row.Precision:F3} R {row.Recall:F3} " +
+                    Console.WriteLine($"{encoder,-12} {mode,-9} seed {seed}: threshold {row.Threshold:F2} test F1 {row.F1:F3} (at 0.5 {row.F1AtHalf:F3}) IoU {row.IoU:F3} P {row.Precision:F3} R {row.Recall:F3} " +
                         $"({string.Join(", ", row.CityF1.Select(c => $"{c.Key} {c.Value:F3}"))}), best epoch {row.BestEpoch}, {row.Seconds:F0}s");
                     Write(rows, outDir, args);
                 }
@@ -61,7 +61,7 @@ internal static class ChangeDetection
         var schedule = new TrainingSchedule
         {
             Epochs = args.Int("epochs", 10), LearningRate = args.Double("lr", 0.01), WarmupEpochs = 1, Seed = seed, ReportEveryNSteps = 0,
-            EarlyStoppingPatience = args.Int("patience", 4), EarlyStoppingMetric = "f1",
+            EarlyStoppingPatience = args.Int("patience", 4), EarlyStoppingMetric = "f1_tuned",
         };
         var loop = new TrainingLoop(schedule, args.Get("device", "cpu"));
         var options = new DenseTaskOptions
@@ -75,17 +75,22 @@ internal static class ChangeDetection
             using (weights) task.Model.LoadEncoderWeights(weights);
         }
         var result = loop.Run(task, new TrainingRunOptions { Log = line => Console.WriteLine($"  {line}") });
-        var metrics = task.Evaluate(test);
+        // The threshold is chosen on the validation cities with the weights kept (early stopping may have restored an earlier epoch's).
+        task.Model.eval();
+        using (TorchSharp.torch.no_grad()) task.Validate();
+        float threshold = task.TunedThreshold ?? options.Threshold;
+        var metrics = task.Evaluate(test, threshold);
+        double f1AtHalf = task.Evaluate(test, 0.5f).Overall.F1;
         foreach (var scene in test)
         {
             var probability = task.PredictPositive(scene);
             string name = $"{Safe(encoder)}-{mode}-seed{seed}-{scene.Name}.png";
             ChangeOverlay.WritePanel(Path.Combine(outDir, name), scene.Scene.Samples(0).Span, scene.Scene.Samples(1).Span, scene.Height, scene.Width,
-                scene.Mask.Span, ChangeOverlay.Threshold(probability, options.Threshold));
+                scene.Mask.Span, ChangeOverlay.Threshold(probability, threshold));
         }
         var o = metrics.Overall;
         return new Row(encoder, mode, seed, o.F1, o.IoU, o.Precision, o.Recall, o.OverallAccuracy,
-            metrics.PerCity.ToDictionary(c => c.Key, c => c.Value.F1), result.BestEpoch, clock.Elapsed.TotalSeconds);
+            metrics.PerCity.ToDictionary(c => c.Key, c => c.Value.F1), result.BestEpoch, clock.Elapsed.TotalSeconds, threshold, f1AtHalf);
     }
 
     /// <summary>Encoder shape, the input contract it expects, and its starting weights (null for random).</summary>
@@ -120,14 +125,14 @@ internal static class ChangeDetection
         md.AppendLine("# OSCD change detection: one siamese U-Net, different encoders (issue 17)");
         md.AppendLine();
         md.AppendLine($"Fixed city split (train {string.Join(", ", CitySplit.Oscd.Train)}; validation {string.Join(", ", CitySplit.Oscd.Validation)} for early " +
-            $"stopping on F1; test {string.Join(", ", CitySplit.Oscd.Test)}). Settings: {string.Join(" ", Environment.GetCommandLineArgs().Skip(1))}. " +
+            $"stopping on F1 at the best threshold, which is then used on the test cities; test {string.Join(", ", CitySplit.Oscd.Test)}). Settings: {string.Join(" ", Environment.GetCommandLineArgs().Skip(1))}. " +
             $"{Environment.ProcessorCount} cores, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC. F1/IoU/precision/recall of the change class pooled over the test cities' pixels.");
         md.AppendLine();
         var cities = rows.SelectMany(r => r.CityF1.Keys).Distinct().ToList();
-        md.AppendLine($"| encoder | mode | seed | F1 | IoU | precision | recall | OA | {string.Join(" | ", cities.Select(c => $"F1 {c}"))} | best epoch | s |");
-        md.AppendLine($"|---|---|---|---|---|---|---|---|{string.Concat(cities.Select(_ => "---|"))}---|---|");
+        md.AppendLine($"| encoder | mode | seed | threshold | F1 | F1 at 0.5 | IoU | precision | recall | OA | {string.Join(" | ", cities.Select(c => $"F1 {c}"))} | best epoch | s |");
+        md.AppendLine($"|---|---|---|---|---|---|---|---|---|---|{string.Concat(cities.Select(_ => "---|"))}---|---|");
         foreach (var r in rows)
-            md.AppendLine(string.Create(CultureInfo.InvariantCulture, $"| {r.Encoder} | {r.Mode} | {r.Seed} | {r.F1:F3} | {r.IoU:F3} | {r.Precision:F3} | {r.Recall:F3} | {r.Accuracy:F3} | ") +
+            md.AppendLine(string.Create(CultureInfo.InvariantCulture, $"| {Path.GetFileNameWithoutExtension(r.Encoder)} | {r.Mode} | {r.Seed} | {r.Threshold:F2} | {r.F1:F3} | {r.F1AtHalf:F3} | {r.IoU:F3} | {r.Precision:F3} | {r.Recall:F3} | {r.Accuracy:F3} | ") +
                 string.Join(" | ", cities.Select(c => r.CityF1.TryGetValue(c, out var f) ? f.ToString("F3", CultureInfo.InvariantCulture) : "")) + $" | {r.BestEpoch} | {r.Seconds:F0} |");
         AtomicFile.WriteAllBytes(Path.Combine(outDir, "results.md"), Encoding.UTF8.GetBytes(md.ToString()));
     }

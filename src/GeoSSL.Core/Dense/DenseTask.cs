@@ -96,7 +96,44 @@ public sealed class DenseTask : ITrainingTask, IDisposable
         return new StepOutput(value, b, new Dictionary<string, double> { ["loss"] = value.item<float>() * b, ["pixel_accuracy"] = correct });
     }
 
-    public IReadOnlyDictionary<string, double>? Validate() => validation.Count == 0 ? null : Scores(Evaluate(validation).Overall);
+    /// <summary>
+    /// Validation scores at <see cref="DenseTaskOptions.Threshold"/>, plus "f1_tuned" and "threshold_tuned": the best F1 over
+    /// thresholds 0.05-0.95 on the same predictions. A class-balanced loss moves the positives' probabilities up, so 0.5 is
+    /// rarely the best cut; <see cref="TunedThreshold"/> keeps the last tuned value for scoring held-out scenes.
+    /// </summary>
+    public IReadOnlyDictionary<string, double>? Validate()
+    {
+        if (validation.Count == 0) return null;
+        var predictions = validation.Select(s => (Scene: s, Probability: PredictPositive(s))).ToList();
+        var scores = new Dictionary<string, double>(Scores(Confusion(predictions, options.Threshold).Overall));
+        var (best, f1) = BestThreshold(predictions);
+        TunedThreshold = best;
+        scores["f1_tuned"] = f1;
+        scores["threshold_tuned"] = best;
+        return scores;
+    }
+
+    /// <summary>The threshold with the best validation F1 at the last validation (null before any).</summary>
+    public float? TunedThreshold { get; private set; }
+
+    private static (float Threshold, double F1) BestThreshold(IReadOnlyList<(DenseScene Scene, float[] Probability)> predictions)
+    {
+        (float Threshold, double F1) best = (0.5f, double.NegativeInfinity);
+        for (int k = 1; k <= 19; k++)
+        {
+            float t = k * 0.05f;
+            double f1 = Confusion(predictions, t).Overall.F1;
+            if (f1 > best.F1) best = (t, f1); // NaN (no positives predicted) never wins
+        }
+        return best.F1 > double.NegativeInfinity ? best : (0.5f, double.NaN);
+    }
+
+    private static ChangeMetrics Confusion(IEnumerable<(DenseScene Scene, float[] Probability)> predictions, float threshold)
+    {
+        var metrics = new ChangeMetrics();
+        foreach (var (scene, probability) in predictions) metrics.Add(scene.Name, probability, scene.Mask.Span, threshold);
+        return metrics;
+    }
 
     /// <summary>The positive class's scores of a pooled confusion, as the loop's named metrics.</summary>
     public static IReadOnlyDictionary<string, double> Scores(BinaryConfusion c) => new Dictionary<string, double>
@@ -104,16 +141,14 @@ public sealed class DenseTask : ITrainingTask, IDisposable
         ["f1"] = c.F1, ["iou"] = c.IoU, ["precision"] = c.Precision, ["recall"] = c.Recall, ["accuracy"] = c.OverallAccuracy,
     };
 
-    /// <summary>Predicts whole scenes with overlapping windows and scores them per scene and pooled (eval mode, no gradients).</summary>
-    public ChangeMetrics Evaluate(IEnumerable<DenseScene> scenes)
+    /// <summary>
+    /// Predicts whole scenes with overlapping windows and scores them per scene and pooled (eval mode, no gradients), at
+    /// <paramref name="threshold"/> (default: the options' threshold).
+    /// </summary>
+    public ChangeMetrics Evaluate(IEnumerable<DenseScene> scenes, float? threshold = null)
     {
-        var metrics = new ChangeMetrics();
-        foreach (var scene in scenes)
-        {
-            var probability = PredictPositive(scene);
-            metrics.Add(scene.Name, probability, scene.Mask.Span, options.Threshold);
-        }
-        return metrics;
+        using var _ = no_grad();
+        return Confusion(scenes.Select(s => (s, PredictPositive(s))), threshold ?? options.Threshold);
     }
 
     /// <summary>Probability of the positive class (change) per pixel of a whole scene, row-major [H * W].</summary>

@@ -48,6 +48,10 @@ public sealed class ChangeDetectionTaskTests
             foreach (var name in new[] { "f1", "iou", "precision", "recall", "accuracy" }) Assert.IsTrue(last.ContainsKey(name), name);
             Assert.IsTrue(last["accuracy"] is > 0 and <= 1 && (double.IsNaN(last["f1"]) || last["f1"] is >= 0 and <= 1), string.Join(", ", last));
             Assert.IsNotNull(result.BestEpoch, "f1 decides the best epoch");
+            // The tuned threshold is the best of the grid on the same validation predictions: never below F1 at 0.5.
+            Assert.IsTrue(last["threshold_tuned"] is >= 0.05 and <= 0.95 && task.TunedThreshold is not null);
+            Assert.IsTrue(double.IsNaN(last["f1"]) || last["f1_tuned"] >= last["f1"], $"tuned {last["f1_tuned"]} vs 0.5: {last["f1"]}");
+            Assert.AreEqual(last["f1_tuned"], task.Evaluate(Part(CitySplit.Oscd.Validation), task.TunedThreshold).Overall.F1, 1e-12);
 
             // The pooled confusion counts every pixel of both validation cities once.
             var metrics = task.Evaluate(Part(CitySplit.Oscd.Validation));
