@@ -37,13 +37,22 @@ public interface ITrainingTask
     void SetTrainingMode();
 
     /// <summary>
+    /// Called at the start of every epoch, and of a resumed one at <paramref name="firstStep"/>, before its first
+    /// <see cref="Step"/>: a task fixes the epoch's visiting order here, and a streaming source starts decoding ahead.
+    /// </summary>
+    void BeginEpoch(int epoch, long firstStep) { }
+
+    /// <summary>
     /// One step's forward pass: the loss to minimise and per-step sums of named metrics (each weighted by the samples it
     /// covers, e.g. "loss" = mean loss x samples). Every random choice comes from <paramref name="rng"/>, which depends only on
     /// (seed, epoch, step), so a resumed run replays the uninterrupted one. The loop does backward and the optimiser step.
     /// </summary>
     StepOutput Step(int epoch, long step, Random rng);
 
-    /// <summary>Validation metrics in eval mode without gradients (higher-is-better ones can drive early stopping); null without validation data.</summary>
+    /// <summary>
+    /// Validation metrics in eval mode without gradients (higher-is-better ones can drive early stopping); null without
+    /// validation data. Pretraining's monitor (kNN, embedding spread) reports here too.
+    /// </summary>
     IReadOnlyDictionary<string, double>? Validate();
 
     /// <summary>One line for the start of the log (model, data, what is frozen).</summary>

@@ -58,9 +58,10 @@ public static class TrainingCheckpoint
     }
 
     /// <summary>Checks the whole file (kind, format, checksum, readable settings and state) without building a model.</summary>
-    public static TrainingCheckpointInfo Verify(string path)
+    /// <param name="expectedKind">The task kind the caller wants (only to word the error when the file is something else).</param>
+    public static TrainingCheckpointInfo Verify(string path, string? expectedKind = null)
     {
-        using var r = Open(path);
+        using var r = Open(path, expectedKind);
         ChecksumTrailer.Verify(path, Kind);
         var (kind, settings, schedule, data) = ReadHeader(r, path);
         using var state = CheckpointIo.Guard(Kind, path, () => ReadState(r));
@@ -75,10 +76,12 @@ public static class TrainingCheckpoint
     public static void RequireSameSettings(string path, TrainingCheckpointInfo saved, ITrainingTask task, TrainingSchedule schedule)
     {
         if (saved.Kind != task.Kind)
-            throw new ArgumentException($"{Kind} '{path}' belongs to a {saved.Kind} run; this is a {task.Kind} run.");
+            throw new ArgumentException($"{Kind} '{path}' belongs to a {saved.Kind} run; this is a {task.Kind} run" +
+                (saved.Kind == PretrainingKind ? ": start from its encoder instead (InitialEncoderPath or EncoderPath)." : "."));
         var comparable = saved.Schedule with { Epochs = schedule.Epochs, ReportEveryNSteps = schedule.ReportEveryNSteps };
         var differences = SettingsDiff.Between(saved.TaskSettingsJson, task.SettingsJson)
-            .Concat(SettingsDiff.Between(ScheduleJson(comparable), ScheduleJson(schedule))).ToList();
+            .Concat(SettingsDiff.Between(ScheduleJson(comparable), ScheduleJson(schedule)))
+            .Distinct().ToList(); // a task may also keep a schedule setting (e.g. its LearningRate) among its own: name it once
         int settings = differences.Count;
         differences.AddRange(SettingsDiff.Between(saved.DataJson, task.DataJson));
         if (differences.Count == 0) return;
@@ -89,9 +92,9 @@ public static class TrainingCheckpoint
     }
 
     /// <summary>Loads weights, optimiser state and loop state into the task's model and the loop's optimiser.</summary>
-    public static LoopState Load(string path, nn.Module model, MomentumSgd optimizer)
+    public static LoopState Load(string path, nn.Module model, MomentumSgd optimizer, string? expectedKind = null)
     {
-        using var r = Open(path);
+        using var r = Open(path, expectedKind);
         ChecksumTrailer.Verify(path, Kind);
         ReadHeader(r, path);
         var state = CheckpointIo.Guard(Kind, path, () => ReadState(r));
@@ -139,7 +142,42 @@ public static class TrainingCheckpoint
         }
     }
 
-    private static BinaryReader Open(string path)
+    /// <summary>Kind of pretraining runs: their checkpoints are also where encoders are read from.</summary>
+    public const string PretrainingKind = "pretraining";
+
+    /// <summary>True when <paramref name="path"/> starts like a file written by <see cref="Save"/>.</summary>
+    public static bool IsTrainingCheckpoint(string path) => ReadMagic(path) == Magic;
+
+    /// <summary>The file's leading GeoSSL magic string, or null when it has none (missing, empty, another format).</summary>
+    internal static string? ReadMagic(string path)
+    {
+        if (!File.Exists(path)) return null;
+        try
+        {
+            using var r = new BinaryReader(File.OpenRead(path), Encoding.UTF8);
+            return r.ReadString();
+        }
+        catch (Exception e) when (e is EndOfStreamException or IOException or FormatException) { return null; }
+    }
+
+    /// <summary>How the caller's kind of file is called in errors ("fine-tuning checkpoint" for classification runs).</summary>
+    private static string Noun(string? kind) => kind switch
+    {
+        null => "training checkpoint",
+        PretrainingKind => "checkpoint",
+        "classification" => "fine-tuning checkpoint",
+        _ => $"{kind} checkpoint",
+    };
+
+    /// <summary>Other GeoSSL files are easy to pass by mistake; say which one it is.</summary>
+    private static string ForeignHint(string magic) => magic switch
+    {
+        "GEOSSLCL" => " (it is a trained classifier written by ClassifierCheckpoint: weights only, no training state to resume)",
+        "GEOSSLCK" => " (it is a pretraining checkpoint of an earlier version: start from its encoder instead, e.g. InitialEncoderPath)",
+        _ => "",
+    };
+
+    private static BinaryReader Open(string path, string? expectedKind)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         if (!File.Exists(path)) throw new FileNotFoundException($"{Kind} '{path}' does not exist.", path);
@@ -147,7 +185,7 @@ public static class TrainingCheckpoint
         try
         {
             string magic = r.ReadString();
-            if (magic != Magic) throw new InvalidDataException($"'{path}' is not a GeoSSL training checkpoint.");
+            if (magic != Magic) throw new InvalidDataException($"'{path}' is not a GeoSSL {Noun(expectedKind)}{ForeignHint(magic)}.");
             int version = r.ReadInt32();
             if (version < 1 || version > FormatVersion) throw new InvalidDataException($"{Kind} '{path}' has format {version}; this library reads 1-{FormatVersion}.");
             return r;
@@ -155,7 +193,7 @@ public static class TrainingCheckpoint
         catch (Exception e) when (e is EndOfStreamException or IOException or FormatException)
         {
             r.Dispose();
-            throw new InvalidDataException($"'{path}' is not a GeoSSL training checkpoint (it is empty or ends before its header).", e);
+            throw new InvalidDataException($"'{path}' is not a GeoSSL {Noun(expectedKind)} (it is empty or ends before its header).", e);
         }
         catch { r.Dispose(); throw; }
     }

@@ -61,6 +61,7 @@ public sealed class TrainingLoop
             while (state.Epoch < stopAt && !state.EarlyStopped)
             {
                 int epoch = state.Epoch;
+                task.BeginEpoch(epoch, state.StepInEpoch);
                 task.SetTrainingMode();
                 double epochStartSeconds = state.EpochSeconds;
                 var epochClock = Stopwatch.StartNew();
@@ -106,7 +107,9 @@ public sealed class TrainingLoop
                     }
                 }
                 double trainSeconds = epochStartSeconds + epochClock.Elapsed.TotalSeconds;
-                var validation = Validate(task);
+                // Validation (and the monitor) runs outside the timed epoch so samples/s stays the training speed.
+                bool validate = (epoch + 1) % run.ValidateEveryNEpochs == 0 || epoch + 1 == stopAt;
+                var validation = validate ? Validate(task) : null;
                 // The epoch's rate is its last step's: recomputed from the step number, so a resumed epoch reports the same.
                 double epochLr = Rate(state.GlobalStep - 1, stepsPerEpoch);
                 var means = state.EpochSums.ToDictionary(m => m.Key, m => m.Value / Math.Max(state.EpochSamples, 1));
@@ -173,8 +176,11 @@ public sealed class TrainingLoop
     {
         if (validation is null) return;
         if (!validation.TryGetValue(schedule.EarlyStoppingMetric, out double score))
+        {
+            if (!schedule.EarlyStopping) return; // e.g. pretraining's monitor: reported, nothing to keep
             throw new InvalidOperationException($"The {task.Kind} validation reports no '{schedule.EarlyStoppingMetric}' (it has {string.Join(", ", validation.Keys)}): " +
                 "set EarlyStoppingMetric to one of them.");
+        }
         if (score > state.BestScore) // NaN never counts as better
         {
             state.BestScore = score; state.BestEpoch = epoch + 1; state.EpochsSinceBest = 0;
@@ -205,6 +211,7 @@ public sealed class TrainingLoop
     {
         if (run.CheckpointEveryNEpochs < 0) throw new ArgumentOutOfRangeException(nameof(run.CheckpointEveryNEpochs), run.CheckpointEveryNEpochs, "Cannot be negative (0 writes the checkpoint only at the end).");
         if (run.CheckpointEveryNSteps < 0) throw new ArgumentOutOfRangeException(nameof(run.CheckpointEveryNSteps), run.CheckpointEveryNSteps, "Cannot be negative (0 turns step checkpoints off).");
+        if (run.ValidateEveryNEpochs < 1) throw new ArgumentOutOfRangeException(nameof(run.ValidateEveryNEpochs), run.ValidateEveryNEpochs, "Must be 1 or more (the last epoch is always validated).");
         if (run.StopAfterEpochs < 1) throw new ArgumentOutOfRangeException(nameof(run.StopAfterEpochs), run.StopAfterEpochs, "Stop after at least one epoch (or null to train to the end).");
     }
 }

@@ -58,6 +58,8 @@ public sealed record TrainingRunOptions
     public string? ResumeFrom { get; init; }
     /// <summary>Stop once this many epochs are done (after writing the checkpoint); null trains to the end.</summary>
     public int? StopAfterEpochs { get; init; }
+    /// <summary>Validate (or monitor) after every this many epochs and after the run's last; 1 every epoch.</summary>
+    public int ValidateEveryNEpochs { get; init; } = 1;
     public IProgress<TrainingProgress>? Progress { get; init; }
     /// <summary>Receives one line per epoch and the start and end of the run.</summary>
     public Action<string>? Log { get; init; }
