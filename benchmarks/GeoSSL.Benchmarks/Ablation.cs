@@ -1,3 +1,4 @@
+using GeoSSL.Core.Engine;
 using System.Diagnostics;
 using System.Globalization;
 using GeoSSL.Core.Export;
@@ -179,7 +180,7 @@ internal static class Ablation
             var row = Evaluate(ml, method + At(featureSize), backbone, featurizer, trainView, validationView) with
             {
                 PretrainSeconds = seconds, GeoClusters = report.GeoClusters,
-                Epochs = report.Epochs.Select(e => new EpochRecord(e.Epoch, e.Loss, e.ContrastiveLoss, e.GeoLoss, e.KnnAccuracy, e.EmbeddingStd, e.ImagesPerSecond)).ToList(),
+                Epochs = report.Epochs.Select(e => new EpochRecord(e.Epoch, e.Loss, e.Metric(MetricNames.Contrastive), e.Metric(MetricNames.Geo), e.ValidationMetric(MetricNames.KnnTop1), e.ValidationMetric(MetricNames.EmbeddingStd), e.SamplesPerSecond)).ToList(),
             };
             results.Rows.Add(row);
             Save(results, outDir, wall);

@@ -1,3 +1,4 @@
+using GeoSSL.Core.Engine;
 using GeoSSL.Core.Networks;
 using GeoSSL.Core.Training;
 using GeoSSL.MLNet;
@@ -9,7 +10,7 @@ namespace GeoSSL.Benchmarks;
 /// <summary>One pretraining of a ResNet-18 on the shared OSCD tiles through the public API, as the shared and soak benchmarks run it.</summary>
 internal static class PretrainRun
 {
-    public static GeoPretrainReport Fit(BenchmarkArgs args, int epochs, int? threads, IProgress<PretrainProgress>? progress)
+    public static GeoPretrainReport Fit(BenchmarkArgs args, int epochs, int? threads, IProgress<TrainingProgress>? progress)
     {
         var ml = new MLContext(seed: 1);
         var tiles = BenchmarkData.OscdTiles(args);

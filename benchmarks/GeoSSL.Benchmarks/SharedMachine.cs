@@ -1,3 +1,4 @@
+using GeoSSL.Core.Engine;
 using System.Diagnostics;
 using System.Globalization;
 
@@ -67,7 +68,7 @@ internal static class SharedMachine
         int epochs = args.Int("epochs", 3);
         var report = PretrainRun.Fit(args, epochs, args.Get("child-threads") is null ? null : args.Int("child-threads", 1), progress: null);
         var timed = report.Epochs.Skip(1).ToList();
-        double rate = timed.Sum(e => e.ImagesPerSecond * e.Seconds) / timed.Sum(e => e.Seconds);
+        double rate = timed.Sum(e => e.SamplesPerSecond * e.Seconds) / timed.Sum(e => e.Seconds);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"IMAGES_PER_SECOND {rate:F2}"));
         return 0;
     }

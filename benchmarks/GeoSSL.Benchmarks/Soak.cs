@@ -1,3 +1,4 @@
+using GeoSSL.Core.Engine;
 using System.Diagnostics;
 using GeoSSL.Core.Training;
 
@@ -23,7 +24,7 @@ internal static class Soak
             using var self = Process.GetCurrentProcess();
             double mb = self.WorkingSet64 / 1048576.0;
             rss.Add(mb);
-            Console.WriteLine($"| {p.Epoch} | {p.Loss:F4} | {p.ImagesPerSecond:F1} | {mb:F0} | {GC.GetTotalMemory(forceFullCollection: true) / 1048576.0:F1} | {GC.CollectionCount(2)} |");
+            Console.WriteLine($"| {p.Epoch} | {p.Loss:F4} | {p.SamplesPerSecond:F1} | {mb:F0} | {GC.GetTotalMemory(forceFullCollection: true) / 1048576.0:F1} | {GC.CollectionCount(2)} |");
         });
         PretrainRun.Fit(args, epochs, args.Get("threads") is null ? null : args.Int("threads", 1), progress);
         if (rss.Count >= 4)
@@ -37,8 +38,8 @@ internal static class Soak
     }
 
     /// <summary>Reports on the training thread (System.Progress would post to the thread pool and reorder lines).</summary>
-    private sealed class SyncProgress(Action<PretrainProgress> report) : IProgress<PretrainProgress>
+    private sealed class SyncProgress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
     {
-        public void Report(PretrainProgress value) => report(value);
+        public void Report(TrainingProgress value) => report(value);
     }
 }

@@ -1,3 +1,4 @@
+using GeoSSL.Core.Engine;
 using GeoSSL.Core.Augmentation;
 using GeoSSL.Core.Contrastive;
 using GeoSSL.Core.Networks;
@@ -43,17 +44,17 @@ internal static class StreamingStep
     /// <summary>Trains until the time is up; images/s over the steps after the first two (warm-up).</summary>
     private static (long Steps, double ImagesPerSecond) Time(PretrainConfig config, IPretrainBatchSource source, double seconds)
     {
-        var reports = new List<PretrainProgress>();
+        var reports = new List<TrainingProgress>();
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
         using var trainer = new Pretrainer(config, "cpu");
-        try { trainer.Train(source, new PretrainRunOptions { CancellationToken = cts.Token, Progress = new SyncProgress(reports.Add) }); }
+        try { trainer.Train(source, new TrainingRunOptions { CancellationToken = cts.Token, Progress = new SyncProgress(reports.Add) }); }
         catch (OperationCanceledException) { }
         var timed = reports.Where(r => !r.IsEpochEnd && r.Step > 2).ToList();
-        return (reports.Count(r => !r.IsEpochEnd), timed.Count == 0 ? double.NaN : timed.Average(r => r.ImagesPerSecond));
+        return (reports.Count(r => !r.IsEpochEnd), timed.Count == 0 ? double.NaN : timed.Average(r => r.SamplesPerSecond));
     }
 
-    private sealed class SyncProgress(Action<PretrainProgress> report) : IProgress<PretrainProgress>
+    private sealed class SyncProgress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
     {
-        public void Report(PretrainProgress value) => report(value);
+        public void Report(TrainingProgress value) => report(value);
     }
 }

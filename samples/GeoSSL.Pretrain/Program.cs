@@ -1,3 +1,4 @@
+using GeoSSL.Core.Engine;
 using System.Diagnostics;
 using GeoSSL.Core.Networks;
 using GeoSSL.Core.Training;
@@ -92,7 +93,7 @@ var options = new GeoContrastivePretrainOptions
     CheckpointPath = Path.Combine(outDir, "checkpoint.ckpt"),
     ResumeFromCheckpoint = resume,
     OnnxExportPath = Path.Combine(outDir, "encoder.onnx"),
-    Progress = new Progress<PretrainProgress>(p => { if (!p.IsEpochEnd) Console.WriteLine($"  {p}"); }),
+    Progress = new Progress<TrainingProgress>(p => { if (!p.IsEpochEnd) Console.WriteLine($"  {p}"); }),
 };
 Console.WriteLine($"GeoSSL sample: pretraining {options.Variant} ({options.Architecture}, {options.ImageSize}px) on {manifest}");
 var clock = Stopwatch.StartNew();
@@ -101,7 +102,7 @@ if (FitOutcome.Run(() => estimator.Fit(data), $"--resume {options.CheckpointPath
 var report = estimator.LastReport!;
 Console.WriteLine($"Trained on {report.Images} images of {report.Locations} locations, {report.GeoClusters} geo clusters, in {clock.Elapsed.TotalSeconds:F1}s.");
 Console.WriteLine("epoch   loss  contrastive   geo     img/s");
-foreach (var e in report.Epochs) Console.WriteLine($"{e.Epoch,5} {e.Loss,7:F4} {e.ContrastiveLoss,10:F4} {e.GeoLoss,7:F4} {e.ImagesPerSecond,8:F1}");
+foreach (var e in report.Epochs) Console.WriteLine($"{e.Epoch,5} {e.Loss,7:F4} {e.Metric(MetricNames.Contrastive),10:F4} {e.Metric(MetricNames.Geo),7:F4} {e.SamplesPerSecond,8:F1}");
 
 string modelPath = Path.Combine(outDir, "featurizer.zip");
 ml.Model.Save(featurizer, data.Schema, modelPath);

@@ -1,3 +1,4 @@
+using GeoSSL.Core.Engine;
 using System.Diagnostics;
 using GeoSSL.Core.Networks;
 using GeoSSL.Core.Training;
@@ -66,7 +67,7 @@ internal static class SceneCommand
             OverwriteExistingOutputs = args.ContainsKey("overwrite"), CancellationToken = stop.Token,
             CheckpointPath = Path.Combine(outDir, "checkpoint.ckpt"), OnnxExportPath = Path.Combine(outDir, "encoder.onnx"),
             ResumeFromCheckpoint = args.GetValueOrDefault("resume"),
-            Progress = new Progress<PretrainProgress>(p => { if (!p.IsEpochEnd) Console.WriteLine($"  {p}"); }),
+            Progress = new Progress<TrainingProgress>(p => { if (!p.IsEpochEnd) Console.WriteLine($"  {p}"); }),
         };
         var estimator = ml.Transforms.GeoContrastivePretrain(options);
         if (FitOutcome.Run(() => estimator.Fit(data), $"pretrain-scenes --scenes {scenesArg} --resume {options.CheckpointPath}", options.CheckpointPath, out var featurizer) is int stopped)
@@ -76,7 +77,7 @@ internal static class SceneCommand
             var report = estimator.LastReport!;
             Console.WriteLine($"Trained on {report.Images} window views of {report.Locations} windows, {report.GeoClusters} geo clusters, in {clock.Elapsed.TotalSeconds:F1}s.");
             Console.WriteLine("epoch   loss  contrastive   geo     img/s");
-            foreach (var e in report.Epochs) Console.WriteLine($"{e.Epoch,5} {e.Loss,7:F4} {e.ContrastiveLoss,10:F4} {e.GeoLoss,7:F4} {e.ImagesPerSecond,8:F1}");
+            foreach (var e in report.Epochs) Console.WriteLine($"{e.Epoch,5} {e.Loss,7:F4} {e.Metric(MetricNames.Contrastive),10:F4} {e.Metric(MetricNames.Geo),7:F4} {e.SamplesPerSecond,8:F1}");
             Console.WriteLine($"Input contract: {featurizer.Input}");
             string modelPath = Path.Combine(outDir, "featurizer.zip");
             ml.Model.Save(featurizer, data.Schema, modelPath);

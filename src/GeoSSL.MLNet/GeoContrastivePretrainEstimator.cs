@@ -1,3 +1,4 @@
+using GeoSSL.Core.Engine;
 using GeoSSL.Core.Augmentation;
 using GeoSSL.Core.Contrastive;
 using GeoSSL.Core.Devices;
@@ -132,15 +133,15 @@ public sealed class GeoContrastivePretrainEstimator : IEstimator<GeoImageFeaturi
             log.Info($"Encoder starts from '{options.InitialWeightsPath}'{(options.InitialWeightsReverseChannels ? " (BGR weights, conv1 channels flipped for RGB input)" : "")}.");
         }
         var monitor = BuildMonitor(images, config.Input, log);
-        var run = new PretrainRunOptions
+        var run = new TrainingRunOptions
         {
-            Monitor = monitor, MonitorEveryNEpochs = options.MonitorEveryNEpochs,
-            Device = options.Device, Threads = options.Threads, CheckpointPath = options.CheckpointPath, CheckpointEveryNEpochs = options.CheckpointEveryNEpochs,
-            CheckpointEveryNSteps = options.CheckpointEveryNSteps, ResumeFrom = options.ResumeFromCheckpoint, DataFingerprint = fingerprint,
+            ValidateEveryNEpochs = Math.Max(options.MonitorEveryNEpochs, 1), // the monitor is the validation; none when MonitorEveryNEpochs is 0
+            Threads = options.Threads, CheckpointPath = options.CheckpointPath, CheckpointEveryNEpochs = options.CheckpointEveryNEpochs,
+            CheckpointEveryNSteps = options.CheckpointEveryNSteps, ResumeFrom = options.ResumeFromCheckpoint,
             Progress = options.Progress is null ? null : new SkipCountingProgress(options.Progress, skipped.Count), Log = log.Info, CancellationToken = options.CancellationToken,
         };
         using var streaming = stream ? new StreamingImageBatchSource(records, pairs, labels, size, size, cancellationToken: options.CancellationToken) : null;
-        var result = trainer.Train(streaming ?? (IPretrainBatchSource)new ImageBatchSource(images, pairs, labels), run);
+        var result = trainer.Train(streaming ?? (IPretrainBatchSource)new ImageBatchSource(images, pairs, labels), run, monitor, fingerprint);
 
         var exportOptions = ExportOptions(spec, FeaturizationSize, options.OutputProjection ? trainer.Model.QueryHead : null);
         var onnx = OnnxEncoderExporter.Export(trainer.Encoder, exportOptions);

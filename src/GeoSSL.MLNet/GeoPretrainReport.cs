@@ -1,4 +1,4 @@
-using GeoSSL.Core.Training;
+using GeoSSL.Core.Engine;
 using GeoSSL.Data.Images;
 
 namespace GeoSSL.MLNet;
@@ -8,7 +8,7 @@ public sealed class GeoPretrainReport
 {
     private readonly byte[] onnx;
 
-    internal GeoPretrainReport(PretrainResult result, int images, int locations, int geoClusters, int featureDimension, byte[] onnx, string? checkpointPath,
+    internal GeoPretrainReport(TrainingResult result, int images, int locations, int geoClusters, int featureDimension, byte[] onnx, string? checkpointPath,
         IReadOnlyList<SkippedImage>? skippedImages = null, IReadOnlyList<string>? warnings = null)
     {
         Result = result; Images = images; Locations = locations; GeoClusters = geoClusters;
@@ -17,8 +17,9 @@ public sealed class GeoPretrainReport
         Warnings = warnings ?? [];
     }
 
-    public PretrainResult Result { get; }
-    public IReadOnlyList<EpochSummary> Epochs => Result.Epochs;
+    public TrainingResult Result { get; }
+    /// <summary>Per-epoch means of "loss", "contrastive" and "geo", with the monitor's "embedding_std"/"knn_top1" as validation metrics where it ran.</summary>
+    public IReadOnlyList<TrainingEpoch> Epochs => Result.Epochs;
     /// <summary>Images trained on (rows of the input less <see cref="SkippedImages"/>).</summary>
     public int Images { get; }
     public int Locations { get; }

@@ -28,7 +28,7 @@ public static class PretrainedEncoder
         ArgumentNullException.ThrowIfNull(classifier);
         var config = Checkpoint.ReadConfig(checkpointPath);
         using var moco = new GeoMoco(config.Model); // on the CPU; copy_ moves the weights to the classifier's device
-        Checkpoint.Load(checkpointPath, moco, optimizer: null);
+        Checkpoint.LoadWeights(checkpointPath, moco);
         classifier.LoadEncoderWeights(moco.QueryEncoder);
     }
 }

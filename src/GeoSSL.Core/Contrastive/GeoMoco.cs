@@ -9,7 +9,9 @@ namespace GeoSSL.Core.Contrastive;
 /// <summary>
 /// MoCo-v2 with the GASSL geo head: query encoder + MLP, momentum key encoder + MLP, a ring-buffer queue of
 /// negatives, and a linear geo classifier on the 128-d query projection. Names follow the official code
-/// (encoder_q, encoder_k, queue) so its checkpoints can be mapped.
+/// (encoder_q, encoder_k, queue, queue_ptr) so its checkpoints can be mapped. As in MoCo's <c>builder.py</c>, the
+/// objective lives with the model: <see cref="Forward"/> is one training step's loss (momentum update, keys, InfoNCE,
+/// geo cross-entropy, enqueue).
 /// </summary>
 public sealed class GeoMoco : Module
 {
@@ -19,7 +21,7 @@ public sealed class GeoMoco : Module
     private readonly ProjectionHead? head_k;
     private readonly Linear? geo_head;
     private Tensor? queue;
-    private long queuePointer;
+    private Tensor? queue_ptr;
 
     public MocoOptions Options { get; }
 
@@ -28,8 +30,19 @@ public sealed class GeoMoco : Module
 
     private Tensor Queue => get_buffer("queue") ?? throw new InvalidOperationException("No queue: geo-only model.");
 
-    /// <summary>Next queue slot to overwrite; saved with checkpoints.</summary>
-    public long QueuePointer { get => queuePointer; set => queuePointer = value; }
+    private Tensor QueuePtr => get_buffer("queue_ptr") ?? throw new InvalidOperationException("No queue: geo-only model.");
+
+    /// <summary>Next queue slot to overwrite: the int64 buffer "queue_ptr", so it travels with the state dict (as in MoCo).</summary>
+    public long QueuePointer
+    {
+        get => Options.Contrastive ? QueuePtr.item<long>() : 0;
+        set
+        {
+            RequireContrastive();
+            using var _ = no_grad();
+            QueuePtr.fill_(value);
+        }
+    }
 
     public GeoMoco(MocoOptions options) : base(nameof(GeoMoco))
     {
@@ -47,10 +60,11 @@ public sealed class GeoMoco : Module
             foreach (var p in encoder_k.parameters().Concat(head_k.parameters())) p.requires_grad = false;
             using var _ = no_grad();
             queue = functional.normalize(randn(options.ProjectionDimension, options.QueueSize), dim: 0);
+            queue_ptr = zeros(1, ScalarType.Int64);
         }
         if (options.GeoClasses > 0) geo_head = Linear(options.ProjectionDimension, options.GeoClasses);
-        RegisterComponents(); // registers the queue field as the buffer "queue"
-        queue = null; // read it through Queue: moving the module to a device replaces the buffer
+        RegisterComponents(); // registers the queue fields as the buffers "queue" and "queue_ptr"
+        queue = queue_ptr = null; // read them through Queue/QueuePtr: moving the module to a device replaces the buffers
     }
 
     /// <summary>Puts every BatchNorm of both encoders in eval mode (running statistics used and left unchanged).</summary>
@@ -145,7 +159,8 @@ public sealed class GeoMoco : Module
         RequireContrastive();
         using var scope = NewDisposeScope();
         var positive = (normalizedQueries * keys).sum(1, keepdim: true);
-        var negative = normalizedQueries.matmul(Queue.detach());
+        // A copy, as MoCo's builder does: the queue is overwritten (enqueue) before backward needs these negatives.
+        var negative = normalizedQueries.matmul(Queue.detach().clone());
         return cat(new[] { positive, negative }, 1).div_(Options.Temperature).MoveToOuterDisposeScope();
     }
 
@@ -184,13 +199,45 @@ public sealed class GeoMoco : Module
         if (n >= k) // more keys than slots: keep the newest K
         {
             Queue.copy_(kt.narrow(1, n - k, k));
-            queuePointer = 0;
+            QueuePointer = 0;
             return;
         }
-        long first = Math.Min(n, k - queuePointer);
-        Queue.narrow(1, queuePointer, first).copy_(kt.narrow(1, 0, first));
+        long pointer = QueuePointer;
+        long first = Math.Min(n, k - pointer);
+        Queue.narrow(1, pointer, first).copy_(kt.narrow(1, 0, first));
         if (first < n) Queue.narrow(1, 0, n - first).copy_(kt.narrow(1, first, n - first));
-        queuePointer = (queuePointer + n) % k;
+        QueuePointer = (pointer + n) % k;
+    }
+
+    /// <summary>
+    /// One training step's objective (MoCo's <c>forward</c> plus the GASSL geo term): queries from <paramref name="view1"/>;
+    /// with the contrastive branch, the momentum update, keys from <paramref name="view2"/> shuffled by <paramref name="shuffle"/>
+    /// across <paramref name="batchNormGroups"/> BatchNorm groups, InfoNCE against the queue, and the keys enqueued; with
+    /// <paramref name="geoLabels"/>, cross-entropy of the geo head. Loss = contrastiveWeight x InfoNCE + geoWeight x geo.
+    /// </summary>
+    public MocoLosses Forward(Tensor view1, Tensor? view2, Tensor? geoLabels, long[] shuffle, int batchNormGroups, double contrastiveWeight, double geoWeight)
+    {
+        var (_, projection) = EncodeQuery(view1, batchNormGroups);
+        Tensor loss = zeros(1, device: view1.device).squeeze();
+        double contrastive = 0, geo = 0;
+        if (Options.Contrastive && view2 is not null)
+        {
+            var q = functional.normalize(projection, dim: 1);
+            MomentumUpdate();
+            var keys = EncodeKeys(view2, shuffle, batchNormGroups);
+            var logits = ContrastiveLogits(q, keys);
+            var infoNce = functional.cross_entropy(logits, zeros(view1.shape[0], ScalarType.Int64, device: view1.device));
+            contrastive = infoNce.item<float>();
+            loss = loss + infoNce * contrastiveWeight;
+            Enqueue(keys);
+        }
+        if (geoLabels is not null)
+        {
+            var geoLoss = functional.cross_entropy(GeoLogits(projection), geoLabels);
+            geo = geoLoss.item<float>();
+            loss = loss + geoLoss * geoWeight;
+        }
+        return new MocoLosses(loss, contrastive, geo);
     }
 
     /// <summary>A copy of the queue, [ProjectionDimension, QueueSize].</summary>
@@ -201,3 +248,6 @@ public sealed class GeoMoco : Module
         if (!Options.Contrastive) throw new InvalidOperationException("This model was built for geo-only training and has no key encoder or queue.");
     }
 }
+
+/// <summary>A step's total loss (with its graph) and its two terms as numbers.</summary>
+public sealed record MocoLosses(Tensor Loss, double Contrastive, double Geo);

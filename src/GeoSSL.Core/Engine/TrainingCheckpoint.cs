@@ -9,9 +9,16 @@ using static TorchSharp.torch;
 
 namespace GeoSSL.Core.Engine;
 
+/// <summary>The header of a training checkpoint: which task, its settings and schedule, and its data shape (JSON).</summary>
+public sealed record TrainingCheckpointHeader(string Kind, string TaskSettingsJson, TrainingSchedule Schedule, string DataJson);
+
 /// <summary>What a training checkpoint says without building a model.</summary>
 public sealed record TrainingCheckpointInfo(string Kind, string TaskSettingsJson, TrainingSchedule Schedule, string DataJson,
-    int Epoch, long StepInEpoch, long GlobalStep, IReadOnlyList<TrainingEpoch> Epochs, int? BestEpoch, bool EarlyStopped);
+    int Epoch, long StepInEpoch, long GlobalStep, IReadOnlyList<TrainingEpoch> Epochs, int? BestEpoch, bool EarlyStopped)
+{
+    /// <summary>Loss of every step trained so far, in order.</summary>
+    public IReadOnlyList<float> StepLosses { get; init; } = [];
+}
 
 /// <summary>
 /// The training state of any task in one file, to resume it exactly: task kind, task settings and schedule (JSON), data
@@ -34,27 +41,64 @@ public static class TrainingCheckpoint
 
     internal static string ScheduleJson(TrainingSchedule schedule) => JsonSerializer.Serialize(schedule, Json);
 
-    public static void Save(string path, ITrainingTask task, TrainingSchedule schedule, LoopState state, MomentumSgd optimizer)
+    public static void Save(string path, ITrainingTask task, TrainingSchedule schedule, LoopState state, MomentumSgd optimizer) =>
+        Save(path, task.Kind, task.SettingsJson, schedule, task.DataJson, state, task.Model, optimizer);
+
+    /// <summary>
+    /// Writes a checkpoint from its parts; also how weights that were not trained here (imported, or saved without their run)
+    /// become a file every reader takes: a fresh <see cref="LoopState"/> and an optimiser without momentum buffers.
+    /// </summary>
+    public static void Save(string path, string kind, string settingsJson, TrainingSchedule schedule, string dataJson, LoopState state,
+        nn.Module model, MomentumSgd optimizer)
     {
+        ArgumentException.ThrowIfNullOrWhiteSpace(kind);
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(optimizer);
         AtomicFile.Write(path, stream =>
         {
             using (var w = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true))
             {
                 w.Write(Magic);
                 w.Write(FormatVersion);
-                w.Write(task.Kind);
-                w.Write(task.SettingsJson);
+                w.Write(kind);
+                w.Write(settingsJson);
                 w.Write(ScheduleJson(schedule));
-                w.Write(task.DataJson);
+                w.Write(dataJson);
                 w.Write(JsonSerializer.Serialize(state, Json));
-                task.Model.save(w);
+                model.save(w);
                 optimizer.SaveState(w);
                 w.Write(state.BestWeights is not null);
                 if (state.BestWeights is { } best)
-                    foreach (var name in task.Model.state_dict().Keys) best[name].Save(w);
+                    foreach (var name in model.state_dict().Keys) best[name].Save(w);
             }
             ChecksumTrailer.Append(stream);
         });
+    }
+
+    /// <summary>
+    /// Reads only the header (kind, settings, schedule, data) without the checksum pass: cheap enough to decide how to build
+    /// a model before loading it. <see cref="Verify"/> or the loads check the whole file.
+    /// </summary>
+    public static TrainingCheckpointHeader ReadHeader(string path, string? expectedKind = null)
+    {
+        using var r = Open(path, expectedKind);
+        var (kind, settings, schedule, data) = ReadHeader(r, path);
+        return new TrainingCheckpointHeader(kind, settings, schedule, data);
+    }
+
+    /// <summary>
+    /// Loads only the model's weights and BatchNorm statistics (no optimiser or loop state), after the checksum; for using a
+    /// trained model rather than resuming it.
+    /// </summary>
+    public static void LoadWeights(string path, nn.Module model, string? expectedKind = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        using var r = Open(path, expectedKind);
+        ChecksumTrailer.Verify(path, Kind);
+        ReadHeader(r, path);
+        using var state = CheckpointIo.Guard(Kind, path, () => ReadState(r));
+        CheckpointIo.Guard(Kind, path, () => model.load(r, strict: true));
+        FiniteWeights.Require(model, $"{Kind} '{path}'");
     }
 
     /// <summary>Checks the whole file (kind, format, checksum, readable settings and state) without building a model.</summary>
@@ -66,7 +110,7 @@ public static class TrainingCheckpoint
         var (kind, settings, schedule, data) = ReadHeader(r, path);
         using var state = CheckpointIo.Guard(Kind, path, () => ReadState(r));
         return new TrainingCheckpointInfo(kind, settings, schedule, data, state.Epoch, state.StepInEpoch, state.GlobalStep, state.Epochs.ToList(),
-            state.BestEpoch, state.EarlyStopped);
+            state.BestEpoch, state.EarlyStopped) { StepLosses = state.StepLosses.ToList() };
     }
 
     /// <summary>
@@ -147,6 +191,14 @@ public static class TrainingCheckpoint
 
     /// <summary>True when <paramref name="path"/> starts like a file written by <see cref="Save"/>.</summary>
     public static bool IsTrainingCheckpoint(string path) => ReadMagic(path) == Magic;
+
+    /// <summary>The task kind of a training checkpoint, or null when <paramref name="path"/> is not a readable one.</summary>
+    public static string? ReadKind(string path)
+    {
+        if (!IsTrainingCheckpoint(path)) return null;
+        try { return ReadHeader(path).Kind; }
+        catch (InvalidDataException) { return null; }
+    }
 
     /// <summary>The file's leading GeoSSL magic string, or null when it has none (missing, empty, another format).</summary>
     internal static string? ReadMagic(string path)

@@ -30,8 +30,8 @@ public sealed class TrainingLoop
     public TrainingSchedule Schedule => schedule;
     public Device Device { get; }
 
-    /// <summary>Builds a task on the loop's device after seeding libtorch, so equal seeds give equal initial weights.</summary>
-    public T Build<T>(Func<Device, T> build) where T : ITrainingTask
+    /// <summary>Builds a task (or its model) on the loop's device after seeding libtorch, so equal seeds give equal initial weights.</summary>
+    public T Build<T>(Func<Device, T> build)
     {
         torch.manual_seed(schedule.Seed);
         return build(Device);

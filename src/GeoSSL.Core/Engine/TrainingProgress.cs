@@ -21,21 +21,39 @@ public sealed record TrainingProgress
     /// <summary>Training samples per second (validation excluded).</summary>
     public double SamplesPerSecond { get; init; }
     public TimeSpan Elapsed { get; init; }
+    /// <summary>Images left out of the run because their files could not be read (only with a policy that skips them).</summary>
+    public int SkippedImages { get; init; }
 
-    public double Loss => Metrics.TryGetValue("loss", out var l) ? l : double.NaN;
+    public double Loss => Metric(MetricNames.Loss);
+
+    /// <summary>A training metric by name (<see cref="MetricNames"/>), NaN when the task does not report it.</summary>
+    public double Metric(string name) => Metrics.TryGetValue(name, out var v) ? v : double.NaN;
+
+    /// <summary>A validation metric by name, null when there was no validation or it lacks that metric.</summary>
+    public double? ValidationMetric(string name) => Validation is not null && Validation.TryGetValue(name, out var v) ? v : null;
 
     public override string ToString() =>
         $"{(IsEpochEnd ? "epoch" : "step")} {Epoch}/{Epochs}{(IsEpochEnd ? "" : $" [{Step}/{StepsPerEpoch}]")}: " +
         string.Join(", ", Metrics.Select(m => $"{m.Key} {Format(m.Value)}")) +
         (Validation is { Count: > 0 } v ? "; validation " + string.Join(", ", v.Select(m => $"{m.Key} {Format(m.Value)}")) : "") +
-        $"; lr {LearningRate:G3}, {SamplesPerSecond:F1} samples/s, {Elapsed.TotalSeconds:F1}s";
+        $"; lr {LearningRate:G3}, {SamplesPerSecond:F1} samples/s, {Elapsed.TotalSeconds:F1}s" +
+        (SkippedImages > 0 ? $"; {SkippedImages} unreadable images skipped" : "");
 
     private static string Format(double v) => v.ToString(Math.Abs(v) >= 100 ? "F1" : "F4", CultureInfo.InvariantCulture);
 }
 
 /// <summary>One epoch of a run: training means, validation metrics, rate, throughput, seconds.</summary>
 public sealed record TrainingEpoch(int Epoch, IReadOnlyDictionary<string, double> Metrics, IReadOnlyDictionary<string, double>? Validation,
-    double LearningRate, double SamplesPerSecond, double Seconds);
+    double LearningRate, double SamplesPerSecond, double Seconds)
+{
+    public double Loss => Metric(MetricNames.Loss);
+
+    /// <summary>A training metric's epoch mean by name (<see cref="MetricNames"/>), NaN when the task does not report it.</summary>
+    public double Metric(string name) => Metrics.TryGetValue(name, out var v) ? v : double.NaN;
+
+    /// <summary>A validation metric by name, null when this epoch was not validated or lacks that metric.</summary>
+    public double? ValidationMetric(string name) => Validation is not null && Validation.TryGetValue(name, out var v) ? v : null;
+}
 
 /// <summary>What a run did.</summary>
 /// <param name="BestEpoch">1-based epoch with the highest early-stopping metric on validation (first on ties); null without validation.</param>

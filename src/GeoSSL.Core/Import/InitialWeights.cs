@@ -90,7 +90,7 @@ public static class InitialWeights
     private static IReadOnlyList<string> LoadCheckpointInto(ResNetEncoder encoder, string path, bool reverseInputChannels)
     {
         using var moco = new GeoMoco(Checkpoint.ReadConfig(path).Model);
-        Checkpoint.Load(path, moco, optimizer: null);
+        Checkpoint.LoadWeights(path, moco);
         var weights = moco.QueryEncoder.state_dict().ToDictionary(p => p.Key, p => p.Value);
         return TorchStateDictImporter.CopyInto(encoder, weights, prefix: "", path, reverseInputChannels);
     }

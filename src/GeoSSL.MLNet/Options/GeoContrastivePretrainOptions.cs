@@ -1,3 +1,4 @@
+using GeoSSL.Core.Engine;
 using GeoSSL.Core.Augmentation;
 using GeoSSL.Data.Input;
 using Microsoft.ML;
@@ -209,7 +210,7 @@ public sealed class GeoContrastivePretrainOptions
     /// <summary>Report progress every this many steps (10).</summary>
     public int ReportEveryNSteps { get; set; } = 10;
     /// <summary>Receives step and epoch reports.</summary>
-    public IProgress<PretrainProgress>? Progress { get; set; }
+    public IProgress<TrainingProgress>? Progress { get; set; }
     /// <summary>Stops training; a checkpoint is written first when <see cref="CheckpointPath"/> is set.</summary>
     public CancellationToken CancellationToken { get; set; }
 }

@@ -1,9 +1,9 @@
-using GeoSSL.Core.Training;
+using GeoSSL.Core.Engine;
 
 namespace GeoSSL.MLNet.Training;
 
 /// <summary>Passes every training report on with the number of images the run left out, which the training loop does not know.</summary>
-internal sealed class SkipCountingProgress(IProgress<PretrainProgress> inner, int skippedImages) : IProgress<PretrainProgress>
+internal sealed class SkipCountingProgress(IProgress<TrainingProgress> inner, int skippedImages) : IProgress<TrainingProgress>
 {
-    public void Report(PretrainProgress value) => inner.Report(value with { SkippedImages = skippedImages });
+    public void Report(TrainingProgress value) => inner.Report(value with { SkippedImages = skippedImages });
 }

@@ -1,3 +1,4 @@
+using GeoSSL.Core.Engine;
 using GeoSSL.Core.Augmentation;
 using GeoSSL.Core.Classification;
 using GeoSSL.Core.Contrastive;
@@ -137,7 +138,7 @@ public sealed class FineTunerTests
             Epochs = 1, BatchSize = 32, LearningRate = 0.05, BatchNormGroups = 2, Seed = 11,
         };
         using var pretrainer = new Pretrainer(pretrain, "cpu");
-        pretrainer.Train(TestBatchSource.Oscd(), new PretrainRunOptions { CheckpointPath = ckpt });
+        pretrainer.Train(TestBatchSource.Oscd(), new TrainingRunOptions { CheckpointPath = ckpt });
 
         var info = PretrainedEncoder.Read(ckpt);
         Assert.AreEqual(Tiny, info.Encoder);

@@ -248,7 +248,7 @@ public sealed class GeoImageClassifierTests
         };
         TorchSharp.torch.manual_seed(42);
         using var moco = new GeoSSL.Core.Contrastive.GeoMoco(config.Model);
-        GeoSSL.Core.Training.Checkpoint.Save(pretrained, config, new GeoSSL.Core.Training.TrainingState(), moco, null);
+        GeoSSL.Core.Training.Checkpoint.SaveWeights(pretrained, config, moco);
 
         var options = TinyOptions(epochs: 1);
         options.BaseWidth = 64; // ignored: the checkpoint decides the architecture

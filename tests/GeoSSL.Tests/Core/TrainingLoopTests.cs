@@ -1,3 +1,4 @@
+using GeoSSL.Core.Engine;
 using GeoSSL.Core.Augmentation;
 using GeoSSL.Core.Contrastive;
 using GeoSSL.Core.Devices;
@@ -65,9 +66,9 @@ public sealed class TrainingLoopTests
     }
 
     /// <summary>Reports synchronously on the training thread (System.Progress posts to the thread pool).</summary>
-    private sealed class SyncProgress(Action<PretrainProgress> onReport) : IProgress<PretrainProgress>
+    private sealed class SyncProgress(Action<TrainingProgress> onReport) : IProgress<TrainingProgress>
     {
-        public void Report(PretrainProgress value) => onReport(value);
+        public void Report(TrainingProgress value) => onReport(value);
     }
 
     private static PretrainConfig Config(PretrainVariant variant = PretrainVariant.MoCoV2GeoTemporalPositives, int epochs = Epochs,
@@ -91,7 +92,7 @@ public sealed class TrainingLoopTests
         ReportEveryNSteps = 1,
     };
 
-    private sealed record RunSnapshot(PretrainResult Result, Dictionary<string, float[]> Weights, List<PretrainProgress> Reports, string Checkpoint);
+    private sealed record RunSnapshot(TrainingResult Result, Dictionary<string, float[]> Weights, List<TrainingProgress> Reports, string Checkpoint);
 
     private static Dictionary<string, float[]> Weights(Pretrainer trainer) =>
         trainer.Model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().to(ScalarType.Float32).cpu().data<float>().ToArray());
@@ -101,16 +102,16 @@ public sealed class TrainingLoopTests
     {
         var folder = TestData.TempFolder("train-reference");
         var path = Path.Combine(folder, "a.ckpt");
-        var reports = new List<PretrainProgress>();
+        var reports = new List<TrainingProgress>();
         using var trainer = new Pretrainer(Config(), "cpu");
-        var result = trainer.Train(TestBatchSource.Oscd(), new PretrainRunOptions
+        var result = trainer.Train(TestBatchSource.Oscd(), new TrainingRunOptions
         {
-            Device = "cpu", CheckpointPath = path, Progress = new SyncProgress(reports.Add),
+            CheckpointPath = path, Progress = new SyncProgress(reports.Add),
         });
         return new RunSnapshot(result, Weights(trainer), reports, path);
     });
 
-    private static void AssertSameRun(RunSnapshot expected, PretrainResult actual, Dictionary<string, float[]> weights, string what)
+    private static void AssertSameRun(RunSnapshot expected, TrainingResult actual, Dictionary<string, float[]> weights, string what)
     {
         Assert.IsTrue(actual.Completed, $"{what}: not completed");
         Assert.HasCount(expected.Result.StepLosses.Count, actual.StepLosses, $"{what}: step count");
@@ -121,7 +122,7 @@ public sealed class TrainingLoopTests
         {
             Assert.AreEqual(expected.Result.Epochs[e].Epoch, actual.Epochs[e].Epoch);
             Assert.AreEqual(expected.Result.Epochs[e].Loss, actual.Epochs[e].Loss, Tolerance, $"{what}: epoch {e + 1} loss");
-            Assert.AreEqual(expected.Result.Epochs[e].GeoLoss, actual.Epochs[e].GeoLoss, Tolerance, $"{what}: epoch {e + 1} geo loss");
+            Assert.AreEqual(expected.Result.Epochs[e].Metric(MetricNames.Geo), actual.Epochs[e].Metric(MetricNames.Geo), Tolerance, $"{what}: epoch {e + 1} geo loss");
             Assert.AreEqual(expected.Result.Epochs[e].LearningRate, actual.Epochs[e].LearningRate, 1e-12, $"{what}: epoch {e + 1} lr");
         }
         CollectionAssert.AreEquivalent(expected.Weights.Keys.ToList(), weights.Keys.ToList());
@@ -141,12 +142,12 @@ public sealed class TrainingLoopTests
     [TestMethod]
     public void LossDecreases_OnRealTiles()
     {
-        PretrainResult Run(double lr, TestBatchSource source)
+        TrainingResult Run(double lr, TestBatchSource source)
         {
             using var trainer = new Pretrainer(Config(epochs: 6, learningRate: lr), "cpu");
-            var result = trainer.Train(source, new PretrainRunOptions { Device = "cpu" });
+            var result = trainer.Train(source, new TrainingRunOptions());
             foreach (var e in result.Epochs)
-                TestContext.WriteLine($"lr {lr}: epoch {e.Epoch}: loss {e.Loss:F4} contrastive {e.ContrastiveLoss:F4} geo {e.GeoLoss:F4} lr {e.LearningRate:F4} {e.ImagesPerSecond:F0} img/s");
+                TestContext.WriteLine($"lr {lr}: epoch {e.Epoch}: loss {e.Loss:F4} contrastive {e.Metric(MetricNames.Contrastive):F4} geo {e.Metric(MetricNames.Geo):F4} lr {e.LearningRate:F4} {e.SamplesPerSecond:F0} img/s");
             return result;
         }
         var source = TestBatchSource.Oscd();
@@ -159,17 +160,17 @@ public sealed class TrainingLoopTests
         var first = trained.Epochs[0];
         var second = trained.Epochs[1]; // the queue (100) is full of real keys from step 4 on
         var last = trained.Epochs[^1];
-        Assert.AreEqual(Math.Log(8), first.GeoLoss, 0.3, "an untrained 8-way geo head should start near ln 8");
-        Assert.AreEqual(last.ContrastiveLoss + last.GeoLoss, last.Loss, 1e-4);
+        Assert.AreEqual(Math.Log(8), first.Metric(MetricNames.Geo), 0.3, "an untrained 8-way geo head should start near ln 8");
+        Assert.AreEqual(last.Metric(MetricNames.Contrastive) + last.Metric(MetricNames.Geo), last.Loss, 1e-4);
         Assert.IsLessThan(first.Loss, last.Loss, "total loss did not decrease from the first to the last epoch");
         Assert.IsLessThan(second.Loss - 0.3, last.Loss, "total loss did not decrease once the queue was full");
-        Assert.IsLessThan(second.ContrastiveLoss, last.ContrastiveLoss, "contrastive loss did not decrease once the queue was full");
-        Assert.IsLessThan(0.8 * first.GeoLoss, last.GeoLoss, $"geo loss {first.GeoLoss:F3} -> {last.GeoLoss:F3}");
+        Assert.IsLessThan(second.Metric(MetricNames.Contrastive), last.Metric(MetricNames.Contrastive), "contrastive loss did not decrease once the queue was full");
+        Assert.IsLessThan(0.8 * first.Metric(MetricNames.Geo), last.Metric(MetricNames.Geo), $"geo loss {first.Metric(MetricNames.Geo):F3} -> {last.Metric(MetricNames.Geo):F3}");
 
         // control: the same run with a learning rate too small to change anything stays at chance level
         var control = Run(1e-7, TestBatchSource.Oscd());
-        Assert.AreEqual(Math.Log(8), control.Epochs[^1].GeoLoss, 0.15);
-        Assert.IsLessThan(control.Epochs[^1].GeoLoss - 0.3, last.GeoLoss);
+        Assert.AreEqual(Math.Log(8), control.Epochs[^1].Metric(MetricNames.Geo), 0.15);
+        Assert.IsLessThan(control.Epochs[^1].Metric(MetricNames.Geo) - 0.3, last.Metric(MetricNames.Geo));
         Assert.IsLessThan(control.Epochs[^1].Loss - 0.5, last.Loss);
     }
 
@@ -182,13 +183,13 @@ public sealed class TrainingLoopTests
         var names = trainer.Model.state_dict().Keys.ToList();
         Assert.IsFalse(names.Any(n => n.StartsWith("encoder_k.") || n.StartsWith("head_k.") || n == "queue"), "geo-only model has a key encoder or queue");
         Assert.IsTrue(names.Any(n => n.StartsWith("encoder_q.")) && names.Any(n => n.StartsWith("geo_head.")));
-        var result = trainer.Train(source, new PretrainRunOptions { Device = "cpu" });
-        foreach (var e in result.Epochs) TestContext.WriteLine($"epoch {e.Epoch}: geo {e.GeoLoss:F4}");
+        var result = trainer.Train(source, new TrainingRunOptions());
+        foreach (var e in result.Epochs) TestContext.WriteLine($"epoch {e.Epoch}: geo {e.Metric(MetricNames.Geo):F4}");
         Assert.IsTrue(result.Completed);
         Assert.AreEqual(4 * StepsPerEpoch, source.Batches);
-        Assert.IsTrue(result.Epochs.All(e => e.ContrastiveLoss == 0), "geo-only run reports a contrastive loss");
-        Assert.IsTrue(result.Epochs.All(e => Math.Abs(e.Loss - e.GeoLoss) < 1e-6));
-        Assert.IsLessThan(0.9 * result.Epochs[0].GeoLoss, result.Epochs[^1].GeoLoss);
+        Assert.IsTrue(result.Epochs.All(e => e.Metric(MetricNames.Contrastive) == 0), "geo-only run reports a contrastive loss");
+        Assert.IsTrue(result.Epochs.All(e => Math.Abs(e.Loss - e.Metric(MetricNames.Geo)) < 1e-6));
+        Assert.IsLessThan(0.9 * result.Epochs[0].Metric(MetricNames.Geo), result.Epochs[^1].Metric(MetricNames.Geo));
         Assert.Throws<InvalidOperationException>(() => trainer.Model.QueueSnapshot());
     }
 
@@ -201,8 +202,8 @@ public sealed class TrainingLoopTests
         {
             var config = Config(epochs: 1);
             using var trainer = new Pretrainer(config, "cpu");
-            PretrainResult? result = null;
-            try { result = trainer.Train(TestBatchSource.Oscd(), new PretrainRunOptions { Device = "cpu" }); }
+            TrainingResult? result = null;
+            try { result = trainer.Train(TestBatchSource.Oscd(), new TrainingRunOptions()); }
             catch (InvalidOperationException e) { Assert.Fail("Training the BaseWidth-8 encoder on the CPU failed: " + e.Message); }
             Assert.IsTrue(result!.StepLosses.All(float.IsFinite), "non-finite step loss: " + string.Join(", ", result.StepLosses));
 
@@ -268,7 +269,7 @@ public sealed class TrainingLoopTests
         var path = Path.Combine(folder, "b.ckpt");
         using (var first = new Pretrainer(Config(), "cpu"))
         {
-            var partial = first.Train(TestBatchSource.Oscd(), new PretrainRunOptions { Device = "cpu", CheckpointPath = path, StopAfterEpochs = 2 });
+            var partial = first.Train(TestBatchSource.Oscd(), new TrainingRunOptions { CheckpointPath = path, StopAfterEpochs = 2 });
             Assert.IsFalse(partial.Completed);
             Assert.HasCount(2, partial.Epochs);
             Assert.HasCount(2 * StepsPerEpoch, partial.StepLosses);
@@ -281,7 +282,7 @@ public sealed class TrainingLoopTests
 
         var source = TestBatchSource.Oscd();
         using var second = new Pretrainer(Config(), "cpu");
-        var resumed = second.Train(source, new PretrainRunOptions { Device = "cpu", CheckpointPath = path, ResumeFrom = path });
+        var resumed = second.Train(source, new TrainingRunOptions { CheckpointPath = path, ResumeFrom = path });
         Assert.AreEqual(2 * StepsPerEpoch, source.Batches, "the resumed run should only train epochs 3-4");
         AssertSameRun(reference, resumed, Weights(second), "resumed from epoch 2");
         AssertNoTempFiles(folder);
@@ -289,7 +290,7 @@ public sealed class TrainingLoopTests
         // resuming a finished run trains nothing and returns the same history
         var idle = TestBatchSource.Oscd();
         using var third = new Pretrainer(Config(), "cpu");
-        var again = third.Train(idle, new PretrainRunOptions { Device = "cpu", ResumeFrom = path });
+        var again = third.Train(idle, new TrainingRunOptions { ResumeFrom = path });
         Assert.AreEqual(0, idle.Batches);
         AssertSameRun(reference, again, Weights(third), "resumed from the final checkpoint");
     }
@@ -302,7 +303,7 @@ public sealed class TrainingLoopTests
         var path = Path.Combine(folder, "c.ckpt");
         var stepCopy = Path.Combine(folder, "after-step-2.ckpt");
         using var cts = new CancellationTokenSource();
-        var seen = new List<PretrainProgress>();
+        var seen = new List<TrainingProgress>();
         var progress = new SyncProgress(p =>
         {
             seen.Add(p);
@@ -315,9 +316,9 @@ public sealed class TrainingLoopTests
         });
         using (var trainer = new Pretrainer(Config(), "cpu"))
         {
-            Assert.ThrowsExactly<OperationCanceledException>(() => trainer.Train(TestBatchSource.Oscd(), new PretrainRunOptions
+            Assert.ThrowsExactly<OperationCanceledException>(() => trainer.Train(TestBatchSource.Oscd(), new TrainingRunOptions
             {
-                Device = "cpu", CheckpointPath = path, CheckpointEveryNSteps = 2, Progress = progress, CancellationToken = cts.Token,
+                CheckpointPath = path, CheckpointEveryNSteps = 2, Progress = progress, CancellationToken = cts.Token,
             }));
         }
         Assert.IsTrue(File.Exists(path), "no checkpoint after cancellation");
@@ -329,7 +330,7 @@ public sealed class TrainingLoopTests
         var source = TestBatchSource.Oscd();
         using (var resumed = new Pretrainer(Config(), "cpu"))
         {
-            var result = resumed.Train(source, new PretrainRunOptions { Device = "cpu", ResumeFrom = path });
+            var result = resumed.Train(source, new TrainingRunOptions { ResumeFrom = path });
             Assert.AreEqual(4 * StepsPerEpoch - 8, source.Batches);
             AssertSameRun(reference, result, Weights(resumed), "resumed after cancellation");
         }
@@ -338,7 +339,7 @@ public sealed class TrainingLoopTests
         var fromStep = TestBatchSource.Oscd();
         using (var resumed = new Pretrainer(Config(), "cpu"))
         {
-            var result = resumed.Train(fromStep, new PretrainRunOptions { Device = "cpu", ResumeFrom = stepCopy });
+            var result = resumed.Train(fromStep, new TrainingRunOptions { ResumeFrom = stepCopy });
             Assert.AreEqual(4 * StepsPerEpoch - 7, fromStep.Batches);
             AssertSameRun(reference, result, Weights(resumed), "resumed from the step-2 checkpoint");
         }
@@ -352,13 +353,13 @@ public sealed class TrainingLoopTests
         {
             var source = TestBatchSource.Oscd();
             using var trainer = new Pretrainer(other, "cpu");
-            var e = Assert.Throws<ArgumentException>(() => trainer.Train(source, new PretrainRunOptions { Device = "cpu", ResumeFrom = checkpoint }));
+            var e = Assert.Throws<ArgumentException>(() => trainer.Train(source, new TrainingRunOptions { ResumeFrom = checkpoint }));
             StringAssert.Contains(e.Message, checkpoint);
             Assert.AreEqual(0, source.Batches);
         }
         using var missing = new Pretrainer(Config(), "cpu");
         Assert.Throws<FileNotFoundException>(() => missing.Train(TestBatchSource.Oscd(),
-            new PretrainRunOptions { Device = "cpu", ResumeFrom = Path.Combine(TestData.TempFolder("no-ckpt"), "none.ckpt") }));
+            new TrainingRunOptions { ResumeFrom = Path.Combine(TestData.TempFolder("no-ckpt"), "none.ckpt") }));
     }
 
     [TestMethod]
@@ -374,7 +375,7 @@ public sealed class TrainingLoopTests
         {
             Assert.AreEqual(Epochs, r.Epochs);
             Assert.AreEqual((long)StepsPerEpoch, r.StepsPerEpoch);
-            Assert.IsTrue(double.IsFinite(r.ImagesPerSecond) && r.ImagesPerSecond > 0, $"images/s = {r.ImagesPerSecond} in {r}");
+            Assert.IsTrue(double.IsFinite(r.SamplesPerSecond) && r.SamplesPerSecond > 0, $"images/s = {r.SamplesPerSecond} in {r}");
             Assert.IsTrue(double.IsFinite(r.Loss) && r.Loss > 0, r.ToString());
             long global = (r.Epoch - 1) * StepsPerEpoch + r.Step - 1;
             double expectedLr = LearningRate * 0.5 * (1 + Math.Cos(Math.PI * global / (Epochs * StepsPerEpoch)));

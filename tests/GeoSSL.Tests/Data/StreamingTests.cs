@@ -1,3 +1,4 @@
+using GeoSSL.Core.Engine;
 using GeoSSL.Core.Augmentation;
 using GeoSSL.Core.Contrastive;
 using GeoSSL.Core.Networks;
@@ -227,7 +228,7 @@ public sealed class StreamingTests
             List<float> Losses(IPretrainBatchSource source)
             {
                 using var trainer = new Pretrainer(config, "cpu");
-                return trainer.Train(source, new PretrainRunOptions { Threads = 1 }).StepLosses.ToList();
+                return trainer.Train(source, new TrainingRunOptions { Threads = 1 }).StepLosses.ToList();
             }
             var inMemory = Losses(reference);
             using var streaming = new StreamingImageBatchSource(records, reference.Pairs, reference.GeoLabels.ToArray(), Size, Size);

@@ -1,3 +1,4 @@
+using GeoSSL.Core.Engine;
 using GeoSSL.Core.Augmentation;
 using GeoSSL.Core.Contrastive;
 using GeoSSL.Core.Import;
@@ -27,7 +28,7 @@ public sealed class ImageNetStartTests
         var before = Get("encoder_q.layer4.2.bn2.running_var");
         var keyStart = Get("encoder_k.layer4.2.bn2.running_var");
         var convBefore = Get("encoder_q.layer1.0.conv1.weight");
-        trainer.Train(TestBatchSource.Oscd(), new PretrainRunOptions { Device = "cpu" });
+        trainer.Train(TestBatchSource.Oscd(), new TrainingRunOptions());
         return (before, Get("encoder_q.layer4.2.bn2.running_var"), keyStart, convBefore, Get("encoder_q.layer1.0.conv1.weight"));
     }
 

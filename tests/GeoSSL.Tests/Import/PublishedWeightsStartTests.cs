@@ -1,3 +1,4 @@
+using GeoSSL.Core.Engine;
 using GeoSSL.Core.Augmentation;
 using GeoSSL.Core.Contrastive;
 using GeoSSL.Core.Import;
@@ -37,7 +38,7 @@ public sealed class PublishedWeightsStartTests
         };
         using var trainer = new Pretrainer(config, "cpu");
         trainer.InitializeEncoder(e => InitialWeights.LoadInto(e, StateDict));
-        trainer.Train(TestBatchSource.Oscd(), new PretrainRunOptions { Device = "cpu" });
+        trainer.Train(TestBatchSource.Oscd(), new TrainingRunOptions());
         var file = FileWeights();
         var trained = trainer.Model.state_dict();
         float[] Get(string name) => trained[name].data<float>().ToArray();

@@ -1,3 +1,4 @@
+using GeoSSL.Core.Engine;
 using GeoSSL.Core.Training;
 using GeoSSL.Data.Records;
 using GeoSSL.MLNet;
@@ -124,8 +125,8 @@ public sealed class BadInputImageTests
     {
         string missing = Path.Combine(files, "missing.png"), empty = BadImages.ZeroBytes(files), truncated = BadImages.Truncated(files), text = BadImages.TextNamedPng(files);
         var rows = Rows(68, r => { r[3].ImagePath = missing; r[10].ImagePath = empty; r[20].ImagePath = truncated; r[30].ImagePath = text; });
-        var progress = new List<PretrainProgress>();
-        var options = Options(o => { o.BadImagePolicy = BadImagePolicy.Skip; o.Progress = new SyncProgress<PretrainProgress>(progress.Add); });
+        var progress = new List<TrainingProgress>();
+        var options = Options(o => { o.BadImagePolicy = BadImagePolicy.Skip; o.Progress = new SyncProgress<TrainingProgress>(progress.Add); });
 
         var report = Trains(rows, options);
 
@@ -192,7 +193,7 @@ public sealed class BadInputImageTests
         var rows = Rows(64, r => { foreach (var row in r) (row.LocationId, row.Latitude, row.Longitude) = ("only-site", 24.36, 54.54); });
         var report = Trains(rows, Options());
         Assert.AreEqual(1, report.GeoClusters);
-        Assert.AreEqual(0.0, report.Epochs[0].GeoLoss, 1e-6, "one cluster: the geo loss is 0");
+        Assert.AreEqual(0.0, report.Epochs[0].Metric(MetricNames.Geo), 1e-6, "one cluster: the geo loss is 0");
         Assert.HasCount(1, report.Warnings);
         StringAssert.Contains(report.Warnings[0], "single cluster");
         StringAssert.Contains(report.Warnings[0], "1 location share one coordinate");

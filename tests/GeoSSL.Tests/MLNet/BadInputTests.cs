@@ -1,3 +1,4 @@
+using GeoSSL.Core.Engine;
 using GeoSSL.Data.Records;
 using Microsoft.ML;
 
@@ -147,9 +148,9 @@ public sealed class BadInputTests
         Assert.AreEqual(0, Directory.GetFiles(folder, "*.tmp").Length);
     }
 
-    private sealed class CancelAfter(CancellationTokenSource cts, int steps) : IProgress<GeoSSL.Core.Training.PretrainProgress>
+    private sealed class CancelAfter(CancellationTokenSource cts, int steps) : IProgress<TrainingProgress>
     {
         private int seen;
-        public void Report(GeoSSL.Core.Training.PretrainProgress value) { if (++seen >= steps) cts.Cancel(); }
+        public void Report(TrainingProgress value) { if (++seen >= steps) cts.Cancel(); }
     }
 }

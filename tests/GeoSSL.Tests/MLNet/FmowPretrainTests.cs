@@ -1,3 +1,4 @@
+using GeoSSL.Core.Engine;
 using GeoSSL.Core.Training;
 using GeoSSL.Data.Records;
 using GeoSSL.Data.Sampling;
@@ -15,7 +16,7 @@ public sealed class FmowPretrainTests
     private static IDataView data = null!;
     private static GeoPretrainReport report = null!;
     private static ITransformer featurizer = null!;
-    private static readonly List<PretrainProgress> progress = new();
+    private static readonly List<TrainingProgress> progress = new();
 
     [ClassInitialize]
     public static void TrainOnce(TestContext _)
@@ -33,9 +34,9 @@ public sealed class FmowPretrainTests
         report = estimator.LastReport!;
     }
 
-    private sealed class SyncProgress(Action<PretrainProgress> action) : IProgress<PretrainProgress>
+    private sealed class SyncProgress(Action<TrainingProgress> action) : IProgress<TrainingProgress>
     {
-        public void Report(PretrainProgress value) => action(value);
+        public void Report(TrainingProgress value) => action(value);
     }
 
     [TestMethod]
@@ -78,7 +79,7 @@ public sealed class FmowPretrainTests
         Assert.HasCount(1, report.Epochs);
         var epoch = report.Epochs[0];
         Assert.IsTrue(double.IsFinite(epoch.Loss) && epoch.Loss > 0, $"loss {epoch.Loss}");
-        Assert.IsTrue(double.IsFinite(epoch.ContrastiveLoss) && epoch.ContrastiveLoss > 0 && double.IsFinite(epoch.GeoLoss) && epoch.GeoLoss > 0);
+        Assert.IsTrue(double.IsFinite(epoch.Metric(MetricNames.Contrastive)) && epoch.Metric(MetricNames.Contrastive) > 0 && double.IsFinite(epoch.Metric(MetricNames.Geo)) && epoch.Metric(MetricNames.Geo) > 0);
         // 16 images in batches of 8: step 1 is reported on its own, step 2 by the epoch's summary.
         Assert.HasCount(2, progress);
         Assert.IsTrue(progress.All(p => p.StepsPerEpoch == 2 && double.IsFinite(p.Loss)), string.Join(" | ", progress));

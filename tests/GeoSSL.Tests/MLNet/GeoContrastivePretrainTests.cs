@@ -1,3 +1,4 @@
+using GeoSSL.Core.Engine;
 using GeoSSL.MLNet.Featurizer;
 using System.Diagnostics;
 using GeoSSL.Core.Inference;
@@ -19,7 +20,7 @@ public sealed class GeoContrastivePretrainTests
     private static GeoImageFeaturizer featurizer = null!;
     private static GeoPretrainReport report = null!;
     private static readonly List<string> logMessages = new();
-    private static readonly List<PretrainProgress> progress = new();
+    private static readonly List<TrainingProgress> progress = new();
 
     [ClassInitialize]
     public static void TrainOnce(TestContext _)
@@ -44,18 +45,18 @@ public sealed class GeoContrastivePretrainTests
     {
         foreach (var e in report.Epochs)
         {
-            Assert.IsNotNull(e.KnnAccuracy, $"epoch {e.Epoch} has a kNN figure");
-            Assert.IsTrue(e.KnnAccuracy is > 0.1 and <= 1, $"leave-one-out kNN on 10 classes beats chance: {e.KnnAccuracy}");
-            Assert.IsTrue(e.EmbeddingStd is > 0.05 and < 1.01, $"embedding spread {e.EmbeddingStd}");
+            Assert.IsNotNull(e.ValidationMetric(MetricNames.KnnTop1), $"epoch {e.Epoch} has a kNN figure");
+            Assert.IsTrue(e.ValidationMetric(MetricNames.KnnTop1) is > 0.1 and <= 1, $"leave-one-out kNN on 10 classes beats chance: {e.ValidationMetric(MetricNames.KnnTop1)}");
+            Assert.IsTrue(e.ValidationMetric(MetricNames.EmbeddingStd) is > 0.05 and < 1.01, $"embedding spread {e.ValidationMetric(MetricNames.EmbeddingStd)}");
         }
         var ends = progress.Where(p => p.IsEpochEnd).ToList();
-        Assert.IsTrue(ends.All(p => p.KnnAccuracy is not null && p.EmbeddingStd is not null), "epoch-end progress carries the monitor");
+        Assert.IsTrue(ends.All(p => p.ValidationMetric(MetricNames.KnnTop1) is not null && p.ValidationMetric(MetricNames.EmbeddingStd) is not null), "epoch-end progress carries the monitor");
         lock (logMessages) Assert.IsTrue(logMessages.Any(m => m.Contains("kNN top-1")), "monitor figures reach MLContext.Log");
     }
 
-    private sealed class SyncProgress(Action<PretrainProgress> action) : IProgress<PretrainProgress>
+    private sealed class SyncProgress(Action<TrainingProgress> action) : IProgress<TrainingProgress>
     {
-        public void Report(PretrainProgress value) => action(value);
+        public void Report(TrainingProgress value) => action(value);
     }
 
     [TestMethod]
@@ -79,7 +80,7 @@ public sealed class GeoContrastivePretrainTests
         Assert.AreEqual(96, report.Images);
         Assert.AreEqual(48, report.Locations);
         Assert.IsTrue(report.GeoClusters is > 1 and <= 8, $"geo clusters {report.GeoClusters}");
-        Assert.IsTrue(report.Epochs.All(e => e.Loss > 0 && e.GeoLoss > 0 && e.ContrastiveLoss > 0 && e.ImagesPerSecond > 0));
+        Assert.IsTrue(report.Epochs.All(e => e.Loss > 0 && e.Metric(MetricNames.Geo) > 0 && e.Metric(MetricNames.Contrastive) > 0 && e.SamplesPerSecond > 0));
         Assert.IsTrue(progress.Count(p => p.IsEpochEnd) == 2 && progress.Any(p => !p.IsEpochEnd), "step and epoch reports");
         lock (logMessages) Assert.IsTrue(logMessages.Any(m => m.Contains("epoch 2/2")), "epoch summaries reach MLContext.Log: " + string.Join(" | ", logMessages.Take(5)));
         Assert.IsTrue(File.Exists(Path.Combine(folder, "model.ckpt")));
@@ -184,9 +185,9 @@ public sealed class GeoContrastivePretrainTests
         Assert.AreEqual(3, epochs.Count);
         Assert.AreEqual(report.Epochs[0].Loss, epochs[0].Loss, 1e-9, "history comes from the checkpoint");
         Assert.AreEqual(report.Epochs[1].Loss, epochs[1].Loss, 1e-9);
-        Assert.AreEqual(report.Epochs[1].KnnAccuracy, epochs[1].KnnAccuracy, "monitor history survives the checkpoint");
-        Assert.IsNotNull(epochs[2].EmbeddingStd, "without MonitorData the collapse check still runs on training images");
-        Assert.IsNull(epochs[2].KnnAccuracy);
+        Assert.AreEqual(report.Epochs[1].ValidationMetric(MetricNames.KnnTop1), epochs[1].ValidationMetric(MetricNames.KnnTop1), "monitor history survives the checkpoint");
+        Assert.IsNotNull(epochs[2].ValidationMetric(MetricNames.EmbeddingStd), "without MonitorData the collapse check still runs on training images");
+        Assert.IsNull(epochs[2].ValidationMetric(MetricNames.KnnTop1));
     }
 
     [TestMethod]

@@ -1,3 +1,4 @@
+using GeoSSL.Core.Engine;
 using GeoSSL.Core.Inference;
 using GeoSSL.Core.Networks;
 using GeoSSL.Core.Training;
@@ -62,7 +63,7 @@ public sealed class ScenePretrainTests
         Assert.AreEqual(96, report.Images, "48 windows at 2 dates");
         Assert.AreEqual(48, report.Locations, "one location per window, both dates");
         Assert.IsTrue(report.GeoClusters > 1, $"window centres in two cities give several clusters ({report.GeoClusters})");
-        Assert.IsTrue(report.Epochs.All(e => double.IsFinite(e.Loss) && e.ContrastiveLoss > 0 && e.GeoLoss > 0));
+        Assert.IsTrue(report.Epochs.All(e => double.IsFinite(e.Loss) && e.Metric(MetricNames.Contrastive) > 0 && e.Metric(MetricNames.Geo) > 0));
     }
 
     [TestMethod]

@@ -1,3 +1,4 @@
+using GeoSSL.Core.Engine;
 using GeoSSL.Core.Contrastive;
 using GeoSSL.Core.Import;
 using GeoSSL.Core.Networks;
@@ -30,7 +31,7 @@ public sealed class CheckpointIntegrityTests
     {
         var path = Path.Combine(TestData.TempFolder("ckpt-good"), "good.ckpt");
         using var trainer = new Pretrainer(Config(), "cpu");
-        trainer.Train(TestBatchSource.Oscd(), new PretrainRunOptions { Device = "cpu", CheckpointPath = path });
+        trainer.Train(TestBatchSource.Oscd(), new TrainingRunOptions { CheckpointPath = path });
         return path;
     });
 
@@ -91,7 +92,7 @@ public sealed class CheckpointIntegrityTests
         using (var trainer = new Pretrainer(Config(), "cpu"))
         {
             using (no_grad()) trainer.Encoder.named_parameters().First(p => p.name == "layer2.0.conv1.weight").parameter[0, 0, 0, 0] = float.NaN;
-            Checkpoint.Save(path, Config(), new TrainingState(), trainer.Model, null);
+            Checkpoint.SaveWeights(path, Config(), trainer.Model);
         }
         var e = Assert.Throws<InvalidDataException>(() => LoadWeights(path));
         StringAssert.Contains(e.Message, path);
@@ -115,7 +116,7 @@ public sealed class CheckpointIntegrityTests
     public void ResumeWithOtherSettings_NamesEachDifferingSetting()
     {
         using var trainer = new Pretrainer(Config(batch: 16, queue: 64), "cpu");
-        var e = Assert.Throws<ArgumentException>(() => trainer.Train(TestBatchSource.Oscd(), new PretrainRunOptions { Device = "cpu", ResumeFrom = Good.Value }));
+        var e = Assert.Throws<ArgumentException>(() => trainer.Train(TestBatchSource.Oscd(), new TrainingRunOptions { ResumeFrom = Good.Value }));
         StringAssert.Contains(e.Message, Good.Value);
         StringAssert.Contains(e.Message, "2 setting(s) differ");
         StringAssert.Contains(e.Message, "BatchSize: 32 in the checkpoint, 16 in this run");

@@ -1,3 +1,4 @@
+using GeoSSL.Core.Engine;
 using System.Diagnostics;
 using GeoSSL.Core.Training;
 using GeoSSL.Data.Files;
@@ -26,7 +27,7 @@ public sealed class KillAndResumeTests
     private static List<float> StepLosses(string checkpoint)
     {
         using var trainer = Pretrainer.FromCheckpoint(checkpoint, "cpu");
-        return trainer.LoadWeights(checkpoint).StepLosses.ToList();
+        return TrainingCheckpoint.Verify(checkpoint).StepLosses.ToList();
     }
 
     /// <summary>Step losses of an uninterrupted run, shared by the tests.</summary>

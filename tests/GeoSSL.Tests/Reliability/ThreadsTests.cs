@@ -1,3 +1,4 @@
+using GeoSSL.Core.Engine;
 using GeoSSL.Core.Devices;
 using GeoSSL.Core.Training;
 using GeoSSL.Tests.MLNet;
@@ -9,9 +10,9 @@ namespace GeoSSL.Tests.Reliability;
 [TestClass]
 public sealed class ThreadsTests
 {
-    private sealed class SyncProgress(Action<PretrainProgress> onReport) : IProgress<PretrainProgress>
+    private sealed class SyncProgress(Action<TrainingProgress> onReport) : IProgress<TrainingProgress>
     {
-        public void Report(PretrainProgress value) => onReport(value);
+        public void Report(TrainingProgress value) => onReport(value);
     }
 
     [TestMethod]
