@@ -11,7 +11,11 @@ namespace GeoSSL.Core.Engine;
 
 /// <summary>What a training checkpoint says without building a model.</summary>
 public sealed record TrainingCheckpointInfo(string Kind, string TaskSettingsJson, TrainingSchedule Schedule, string DataJson,
-    int Epoch, long StepInEpoch, long GlobalStep, IReadOnlyList<TrainingEpoch> Epochs, int? BestEpoch, bool EarlyStopped);
+    int Epoch, long StepInEpoch, long GlobalStep, IReadOnlyList<TrainingEpoch> Epochs, int? BestEpoch, bool EarlyStopped)
+{
+    /// <summary>Loss of every step so far, in order (to compare an interrupted run with an uninterrupted one).</summary>
+    public IReadOnlyList<float> StepLosses { get; init; } = [];
+}
 
 /// <summary>
 /// The training state of any task in one file, to resume it exactly: task kind, task settings and schedule (JSON), data
@@ -66,7 +70,7 @@ public static class TrainingCheckpoint
         var (kind, settings, schedule, data) = ReadHeader(r, path);
         using var state = CheckpointIo.Guard(Kind, path, () => ReadState(r));
         return new TrainingCheckpointInfo(kind, settings, schedule, data, state.Epoch, state.StepInEpoch, state.GlobalStep, state.Epochs.ToList(),
-            state.BestEpoch, state.EarlyStopped);
+            state.BestEpoch, state.EarlyStopped) { StepLosses = state.StepLosses.ToList() };
     }
 
     /// <summary>
@@ -174,6 +178,7 @@ public static class TrainingCheckpoint
     {
         "GEOSSLCL" => " (it is a trained classifier written by ClassifierCheckpoint: weights only, no training state to resume)",
         "GEOSSLCK" => " (it is a pretraining checkpoint of an earlier version: start from its encoder instead, e.g. InitialEncoderPath)",
+        "GEOSSLFT" => " (it is a fine-tuning checkpoint of an earlier version, which this version cannot resume: start the run again)",
         _ => "",
     };
 
