@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using GeoSSL.Core.Classification;
 using GeoSSL.Core.Engine;
 using GeoSSL.Core.Networks;
 using GeoSSL.Data.Files;

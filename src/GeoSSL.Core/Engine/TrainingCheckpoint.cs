@@ -178,7 +178,7 @@ public static class TrainingCheckpoint
     {
         "GEOSSLCL" => " (it is a trained classifier written by ClassifierCheckpoint: weights only, no training state to resume)",
         "GEOSSLCK" => " (it is a pretraining checkpoint of an earlier version: start from its encoder instead, e.g. InitialEncoderPath)",
-        "GEOSSLFT" => " (it is a fine-tuning checkpoint of an earlier version, which this version cannot resume: start the run again)",
+        "GEOSSLFT" => " (it is in the fine-tuning format of an earlier version, GEOSSLFT, which this version cannot resume: start the run again)",
         _ => "",
     };
 
