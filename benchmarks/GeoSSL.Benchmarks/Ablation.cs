@@ -240,7 +240,7 @@ internal static class Ablation
             Architecture = encoder.Depth, BaseWidth = encoder.BaseWidth, SmallInputStem = encoder.SmallInputStem, ImageSize = size,
             InitialEncoderPath = checkpoint, Epochs = epochs, BatchSize = 64, LearningRate = args.Double("ft-lr", 0.01), Seed = seed,
             Device = args.Get("device", "auto"), ReportEveryNSteps = 0,
-            Progress = new Progress<GeoSSL.Core.Classification.FineTuneProgress>(p => { if (p.IsEpochEnd) Console.WriteLine($"    {p}"); }),
+            Progress = new Progress<GeoSSL.Core.Engine.TrainingProgress>(p => { if (p.IsEpochEnd) Console.WriteLine($"    {p}"); }),
         });
         var model = ml.Transforms.Conversion.MapValueToKey("Label").Append(trainer).Fit(train);
         double seconds = clock.Elapsed.TotalSeconds;

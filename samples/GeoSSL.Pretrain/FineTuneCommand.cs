@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using GeoSSL.Core.Classification;
+using GeoSSL.Core.Engine;
 using GeoSSL.Core.Networks;
 using GeoSSL.Data.Files;
 using GeoSSL.MLNet;
@@ -62,7 +62,7 @@ internal static class FineTuneCommand
             CheckpointPath = Path.Combine(outDir, "classifier.ckpt"),
             OnnxExportPath = Path.Combine(outDir, "classifier.onnx"),
             CancellationToken = stop.Token,
-            Progress = new Progress<FineTuneProgress>(p => { if (!p.IsEpochEnd) Console.WriteLine($"  {p}"); }),
+            Progress = new Progress<TrainingProgress>(p => { if (!p.IsEpochEnd) Console.WriteLine($"  {p}"); }),
         };
         Console.WriteLine($"GeoSSL sample: fine-tuning {options.Architecture} (width {options.BaseWidth}, {options.ImageSize}px) on {manifest}");
         var clock = Stopwatch.StartNew();
@@ -75,7 +75,7 @@ internal static class FineTuneCommand
             Console.WriteLine($"Trained on {report.TrainingImages} images, validated on {report.ValidationImages}, in {clock.Elapsed.TotalSeconds:F1}s.");
             Console.WriteLine("epoch  train loss  train acc  val loss  val acc   img/s");
             foreach (var e in report.Epochs)
-                Console.WriteLine($"{e.Epoch,5} {e.TrainLoss,11:F4} {e.TrainAccuracy,10:P1} {e.ValidationLoss,9:F4} {e.ValidationAccuracy,8:P1} {e.ImagesPerSecond,7:F1}");
+                Console.WriteLine($"{e.Epoch,5} {e.Metrics["loss"],11:F4} {e.Metrics["accuracy"],10:P1} {e.Validation?["loss"],9:F4} {e.Validation?["accuracy"],8:P1} {e.SamplesPerSecond,7:F1}");
             string modelPath = Path.Combine(outDir, "classifier.zip");
             ml.Model.Save(model, null, modelPath);
             Console.WriteLine($"Saved: ML.NET model {modelPath}\n       ONNX classifier {options.OnnxExportPath}\n       classifier checkpoint {options.CheckpointPath}" +

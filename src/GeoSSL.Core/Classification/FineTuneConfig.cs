@@ -1,4 +1,5 @@
 using GeoSSL.Core.Augmentation;
+using GeoSSL.Core.Engine;
 using GeoSSL.Core.Networks;
 using GeoSSL.Data.Input;
 
@@ -101,4 +102,15 @@ public sealed record FineTuneConfig
     }
 
     internal bool EarlyStopping => EarlyStoppingPatience is > 0;
+
+    /// <summary>
+    /// The settings the training loop owns (optimiser, schedule, length, seed, reporting, early stopping on validation
+    /// accuracy): fine-tuning keeps them here so a classifier is still described by one record.
+    /// </summary>
+    public TrainingSchedule ToSchedule() => new()
+    {
+        Epochs = Epochs, LearningRate = LearningRate, SgdMomentum = SgdMomentum, WeightDecay = WeightDecay, WarmupEpochs = WarmupEpochs,
+        CosineSchedule = CosineSchedule, Seed = Seed, ReportEveryNSteps = ReportEveryNSteps, EarlyStoppingPatience = EarlyStoppingPatience,
+        EarlyStoppingMetric = "accuracy",
+    };
 }

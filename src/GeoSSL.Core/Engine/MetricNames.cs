@@ -15,4 +15,12 @@ public static class MetricNames
     public const string KnnTop1 = "knn_top1";
     /// <summary>Pretraining monitor: per-dimension std of normalised embeddings times sqrt(d) (≈1 spread out, ≈0 collapsed).</summary>
     public const string EmbeddingStd = "embedding_std";
+
+    /// <summary>How a metric reads in log lines: the monitor's figures keep the words users know from the papers' tables.</summary>
+    public static string Label(string name) => name switch
+    {
+        KnnTop1 => "kNN top-1",
+        EmbeddingStd => "embedding std",
+        _ => name,
+    };
 }

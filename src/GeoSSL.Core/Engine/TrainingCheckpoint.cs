@@ -16,7 +16,7 @@ public sealed record TrainingCheckpointHeader(string Kind, string TaskSettingsJs
 public sealed record TrainingCheckpointInfo(string Kind, string TaskSettingsJson, TrainingSchedule Schedule, string DataJson,
     int Epoch, long StepInEpoch, long GlobalStep, IReadOnlyList<TrainingEpoch> Epochs, int? BestEpoch, bool EarlyStopped)
 {
-    /// <summary>Loss of every step trained so far, in order.</summary>
+    /// <summary>Loss of every step so far, in order (to compare an interrupted run with an uninterrupted one).</summary>
     public IReadOnlyList<float> StepLosses { get; init; } = [];
 }
 
@@ -226,6 +226,7 @@ public static class TrainingCheckpoint
     {
         "GEOSSLCL" => " (it is a trained classifier written by ClassifierCheckpoint: weights only, no training state to resume)",
         "GEOSSLCK" => " (it is a pretraining checkpoint of an earlier version: start from its encoder instead, e.g. InitialEncoderPath)",
+        "GEOSSLFT" => " (it is in the fine-tuning format of an earlier version, GEOSSLFT, which this version cannot resume: start the run again)",
         _ => "",
     };
 

@@ -82,7 +82,7 @@ public sealed class TrainingLoop
                     if (!double.IsFinite(loss))
                         throw new InvalidOperationException(
                             $"The {task.Kind} loss became {loss} at epoch {epoch + 1}, step {step + 1} (learning rate {lr:G3}). " +
-                            "Lower the learning rate or add warm-up (or report it with the settings: it can also be a numerical fault of the backend)" +
+                            "Lower LearningRate or add WarmupEpochs (or report it with the settings: it can also be a numerical fault of the backend)" +
                             (run.CheckpointPath is null ? "." : $"; the checkpoint '{run.CheckpointPath}' still holds the last good state."));
                     state.StepLosses.Add((float)loss);
                     foreach (var (name, value) in sums) state.EpochSums[name] = state.EpochSums.GetValueOrDefault(name) + value;
@@ -191,8 +191,8 @@ public sealed class TrainingLoop
 
     private LoopState Resume(string path, ITrainingTask task, MomentumSgd optimizer)
     {
-        TrainingCheckpoint.RequireSameSettings(path, TrainingCheckpoint.Verify(path), task, schedule);
-        return TrainingCheckpoint.Load(path, task.Model, optimizer);
+        TrainingCheckpoint.RequireSameSettings(path, TrainingCheckpoint.Verify(path, task.Kind), task, schedule);
+        return TrainingCheckpoint.Load(path, task.Model, optimizer, task.Kind);
     }
 
     private static Dictionary<string, Tensor> Snapshot(nn.Module model)

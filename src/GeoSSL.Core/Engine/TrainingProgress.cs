@@ -34,12 +34,21 @@ public sealed record TrainingProgress
 
     public override string ToString() =>
         $"{(IsEpochEnd ? "epoch" : "step")} {Epoch}/{Epochs}{(IsEpochEnd ? "" : $" [{Step}/{StepsPerEpoch}]")}: " +
-        string.Join(", ", Metrics.Select(m => $"{m.Key} {Format(m.Value)}")) +
-        (Validation is { Count: > 0 } v ? "; validation " + string.Join(", ", v.Select(m => $"{m.Key} {Format(m.Value)}")) : "") +
+        string.Join(", ", Metrics.Select(m => $"{MetricNames.Label(m.Key)} {Format(m.Value)}")) +
+        FormatValidation(Metrics, Validation) +
         $"; lr {LearningRate:G3}, {SamplesPerSecond:F1} samples/s, {Elapsed.TotalSeconds:F1}s" +
         (SkippedImages > 0 ? $"; {SkippedImages} unreadable images skipped" : "");
 
-    private static string Format(double v) => v.ToString(Math.Abs(v) >= 100 ? "F1" : "F4", CultureInfo.InvariantCulture);
+    /// <summary>
+    /// Validation metrics as "val loss 0.3, val accuracy 0.91" where a training metric has the same name, and under their own
+    /// label otherwise (e.g. the pretraining monitor's "kNN top-1").
+    /// </summary>
+    internal static string FormatValidation(IReadOnlyDictionary<string, double> training, IReadOnlyDictionary<string, double>? validation) =>
+        validation is { Count: > 0 } v
+            ? "; " + string.Join(", ", v.Select(m => $"{(training.ContainsKey(m.Key) ? "val " : "")}{MetricNames.Label(m.Key)} {Format(m.Value)}"))
+            : "";
+
+    internal static string Format(double v) => v.ToString(Math.Abs(v) >= 100 ? "F1" : "F4", CultureInfo.InvariantCulture);
 }
 
 /// <summary>One epoch of a run: training means, validation metrics, rate, throughput, seconds.</summary>
@@ -53,13 +62,23 @@ public sealed record TrainingEpoch(int Epoch, IReadOnlyDictionary<string, double
 
     /// <summary>A validation metric by name, null when this epoch was not validated or lacks that metric.</summary>
     public double? ValidationMetric(string name) => Validation is not null && Validation.TryGetValue(name, out var v) ? v : null;
+
+    /// <summary>One readable line (the record's default prints the dictionaries' type names, not their metrics).</summary>
+    public override string ToString() =>
+        $"epoch {Epoch}: " + string.Join(", ", Metrics.Select(m => $"{MetricNames.Label(m.Key)} {TrainingProgress.Format(m.Value)}")) +
+        TrainingProgress.FormatValidation(Metrics, Validation) +
+        $"; lr {LearningRate:G3}, {SamplesPerSecond:F1} samples/s, {Seconds:F1}s";
 }
 
 /// <summary>What a run did.</summary>
 /// <param name="BestEpoch">1-based epoch with the highest early-stopping metric on validation (first on ties); null without validation.</param>
 /// <param name="Completed">True when training is over (all epochs, or early stopping); false when StopAfterEpochs stopped it first.</param>
 public sealed record TrainingResult(IReadOnlyList<TrainingEpoch> Epochs, IReadOnlyList<float> StepLosses, int? BestEpoch, bool EarlyStopped,
-    bool RestoredBestWeights, bool Completed, TimeSpan Elapsed);
+    bool RestoredBestWeights, bool Completed, TimeSpan Elapsed)
+{
+    /// <summary>The summary of <see cref="BestEpoch"/>; null without validation.</summary>
+    public TrainingEpoch? Best => BestEpoch is { } b ? Epochs[b - 1] : null;
+}
 
 /// <summary>Per-run hooks of <see cref="TrainingLoop.Run"/>.</summary>
 public sealed record TrainingRunOptions

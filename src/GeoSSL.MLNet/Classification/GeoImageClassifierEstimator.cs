@@ -2,6 +2,7 @@ using GeoSSL.Core.Training;
 using GeoSSL.Data.Input;
 using GeoSSL.Core.Import;
 using GeoSSL.Core.Classification;
+using GeoSSL.Core.Engine;
 using GeoSSL.Core.Export;
 using GeoSSL.Core.Networks;
 using GeoSSL.Data.Files;
@@ -110,7 +111,7 @@ public sealed class GeoImageClassifierEstimator : IEstimator<GeoImageClassificat
                 log.Info($"Backbone initialised from '{options.InitialEncoderPath}'{(options.InitialWeightsReverseChannels ? " (BGR weights, conv1 channels flipped for RGB input)" : "")}.");
             }
         }
-        var result = tuner.Train(train, validation, new FineTuneRunOptions
+        var result = tuner.Train(train, validation, new TrainingRunOptions
         {
             Progress = options.Progress, Log = log.Info, CancellationToken = options.CancellationToken, Threads = options.Threads,
             CheckpointPath = options.TrainingCheckpointPath, CheckpointEveryNEpochs = options.CheckpointEveryNEpochs,
@@ -133,7 +134,7 @@ public sealed class GeoImageClassifierEstimator : IEstimator<GeoImageClassificat
         }), classes.Names);
         var stock = ClassifierChainBuilder.CreateEstimator(catalog, trainInput, forMlNet, classes).Fit(input);
         log.Info($"Fine-tuning done in {result.Elapsed.TotalSeconds:F1}s" +
-            (result.BestEpoch is { } best ? $"; best validation accuracy {result.Best!.ValidationAccuracy:P1} at epoch {best}" : "") +
+            (result.BestEpoch is { } best ? $"; best validation accuracy {result.Best!.Validation!["accuracy"]:P1} at epoch {best}" : "") +
             (result.EarlyStopped ? " (stopped early)" : "") + (result.RestoredBestWeights ? ", its weights restored" : "") + ".");
         return new GeoImageClassificationTransformer(new TransformerChain<ITransformer>(Flatten(stock).ToArray()), classes.Names, options.ImageSize, onnx);
     }

@@ -1,4 +1,5 @@
 using GeoSSL.Core.Classification;
+using GeoSSL.Core.Engine;
 using GeoSSL.Core.Networks;
 using Microsoft.ML;
 
@@ -106,8 +107,11 @@ public sealed class GeoImageClassifierOptions
     // ---- run -------------------------------------------------------------------------------------------------
     /// <summary>"auto" (CUDA when available), "cpu", "cuda" or "cuda:N".</summary>
     public string Device { get; set; } = "auto";
-    /// <summary>Receives step and epoch reports (loss, accuracies, learning rate, images/s).</summary>
-    public IProgress<FineTuneProgress>? Progress { get; set; }
+    /// <summary>
+    /// Receives step and epoch reports: training metrics "loss" and "accuracy", at epoch ends validation "loss" and "accuracy"
+    /// (with a <see cref="ValidationSet"/>), learning rate, images/s.
+    /// </summary>
+    public IProgress<TrainingProgress>? Progress { get; set; }
     /// <summary>Report progress every this many steps, besides every epoch end. Default 10; 0 for epoch ends only.</summary>
     public int ReportEveryNSteps { get; set; } = 10;
     /// <summary>

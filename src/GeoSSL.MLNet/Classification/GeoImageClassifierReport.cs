@@ -1,4 +1,4 @@
-using GeoSSL.Core.Classification;
+using GeoSSL.Core.Engine;
 using GeoSSL.Core.Networks;
 using GeoSSL.Data.Input;
 
@@ -9,17 +9,20 @@ public sealed class GeoImageClassifierReport
 {
     private readonly byte[] onnx;
 
-    internal GeoImageClassifierReport(FineTuneResult result, int trainingImages, int? validationImages, IReadOnlyList<string> classNames,
+    internal GeoImageClassifierReport(TrainingResult result, int trainingImages, int? validationImages, IReadOnlyList<string> classNames,
         ResNetOptions encoder, string? initialEncoderPath, int imageSize, ImageInputSpec input, byte[] onnx)
     {
         Result = result; TrainingImages = trainingImages; ValidationImages = validationImages; ClassNames = classNames;
         Encoder = encoder; InitialEncoderPath = initialEncoderPath; ImageSize = imageSize; Input = input; this.onnx = onnx;
     }
 
-    /// <summary>The fine-tuning loop's own result (per-epoch numbers, step losses, timing).</summary>
-    public FineTuneResult Result { get; }
-    /// <summary>Per-epoch training loss and accuracy, validation loss and accuracy (when a validation set was given), learning rate, images/s.</summary>
-    public IReadOnlyList<FineTuneEpoch> Epochs => Result.Epochs;
+    /// <summary>The training loop's own result (per-epoch metrics, step losses, timing).</summary>
+    public TrainingResult Result { get; }
+    /// <summary>
+    /// Per epoch: training metrics "loss" and "accuracy", validation metrics "loss" and "accuracy" (when a validation set was
+    /// given; null otherwise), learning rate, images/s.
+    /// </summary>
+    public IReadOnlyList<TrainingEpoch> Epochs => Result.Epochs;
     /// <summary>1-based epoch with the highest validation accuracy; null without a validation set.</summary>
     public int? BestEpoch => Result.BestEpoch;
     /// <summary>True when early stopping ended training before the configured number of epochs.</summary>

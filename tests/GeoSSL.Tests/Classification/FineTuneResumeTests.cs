@@ -1,4 +1,5 @@
 using GeoSSL.Core.Classification;
+using GeoSSL.Core.Engine;
 using GeoSSL.Core.Networks;
 using GeoSSL.Data.Files;
 using TorchSharp;
@@ -53,7 +54,7 @@ public sealed class FineTuneResumeTests
         public int Label(int index) => inner.Label(index);
     }
 
-    private sealed record Run(FineTuneResult Result, Dictionary<string, byte[]> Weights);
+    private sealed record Run(TrainingResult Result, Dictionary<string, byte[]> Weights);
 
     private static Dictionary<string, byte[]> Weights(nn.Module model) => model.state_dict().ToDictionary(kv => kv.Key, kv => Bytes(kv.Value));
 
@@ -75,7 +76,7 @@ public sealed class FineTuneResumeTests
 
     private static readonly Lazy<Run> Reference = new(() => Uninterrupted(Config(), withValidation: false));
 
-    private static void AssertSameRun(Run expected, FineTuneResult actual, Dictionary<string, byte[]> weights, string what)
+    private static void AssertSameRun(Run expected, TrainingResult actual, Dictionary<string, byte[]> weights, string what)
     {
         Assert.IsTrue(actual.Completed, $"{what}: not completed");
         CollectionAssert.AreEqual(expected.Result.StepLosses.ToArray(), actual.StepLosses.ToArray(), $"{what}: step losses");
@@ -84,10 +85,10 @@ public sealed class FineTuneResumeTests
         {
             var (x, y) = (expected.Result.Epochs[e], actual.Epochs[e]);
             Assert.AreEqual(x.Epoch, y.Epoch);
-            Assert.AreEqual(x.TrainLoss, y.TrainLoss, $"{what}: epoch {e + 1} loss");
-            Assert.AreEqual(x.TrainAccuracy, y.TrainAccuracy, $"{what}: epoch {e + 1} accuracy");
-            Assert.AreEqual(x.ValidationLoss, y.ValidationLoss, $"{what}: epoch {e + 1} validation loss");
-            Assert.AreEqual(x.ValidationAccuracy, y.ValidationAccuracy, $"{what}: epoch {e + 1} validation accuracy");
+            Assert.AreEqual(x.Metrics["loss"], y.Metrics["loss"], $"{what}: epoch {e + 1} loss");
+            Assert.AreEqual(x.Metrics["accuracy"], y.Metrics["accuracy"], $"{what}: epoch {e + 1} accuracy");
+            Assert.AreEqual(x.Validation?["loss"], y.Validation?["loss"], $"{what}: epoch {e + 1} validation loss");
+            Assert.AreEqual(x.Validation?["accuracy"], y.Validation?["accuracy"], $"{what}: epoch {e + 1} validation accuracy");
             Assert.AreEqual(x.LearningRate, y.LearningRate, $"{what}: epoch {e + 1} learning rate");
         }
         Assert.AreEqual(expected.Result.BestEpoch, actual.BestEpoch, $"{what}: best epoch");
@@ -109,7 +110,7 @@ public sealed class FineTuneResumeTests
         var path = Path.Combine(folder, "training.ckpt");
         using (var first = new FineTuner(Config(), "cpu"))
         {
-            var partial = first.Train(Train(), null, new FineTuneRunOptions { CheckpointPath = path, StopAfterEpochs = 1 });
+            var partial = first.Train(Train(), null, new TrainingRunOptions { CheckpointPath = path, StopAfterEpochs = 1 });
             Assert.IsFalse(partial.Completed);
             Assert.HasCount(1, partial.Epochs);
             CollectionAssert.AreEqual(reference.Result.StepLosses.Take(StepsPerEpoch).ToArray(), partial.StepLosses.ToArray(), "same seed, first epoch");
@@ -125,7 +126,7 @@ public sealed class FineTuneResumeTests
         var source = new CountingSource(Train());
         using (var second = new FineTuner(Config(), "cpu"))
         {
-            var resumed = second.Train(source, null, new FineTuneRunOptions { CheckpointPath = path, ResumeFrom = path });
+            var resumed = second.Train(source, null, new TrainingRunOptions { CheckpointPath = path, ResumeFrom = path });
             Assert.AreEqual(2 * 128, source.Reads, "the resumed run trains only epochs 2-3");
             AssertSameRun(reference, resumed, Weights(second.Model), "resumed from epoch 1");
         }
@@ -134,7 +135,7 @@ public sealed class FineTuneResumeTests
         // Resuming a finished run trains nothing and returns the same history and weights.
         var idle = new CountingSource(Train());
         using var third = FineTuner.FromCheckpoint(path, "cpu");
-        var again = third.Train(idle, null, new FineTuneRunOptions { ResumeFrom = path });
+        var again = third.Train(idle, null, new TrainingRunOptions { ResumeFrom = path });
         Assert.AreEqual(0, idle.Reads);
         AssertSameRun(reference, again, Weights(third.Model), "resumed from the final checkpoint");
     }
@@ -147,8 +148,8 @@ public sealed class FineTuneResumeTests
         var path = Path.Combine(folder, "training.ckpt");
         var stepCopy = Path.Combine(folder, "after-step-2.ckpt");
         using var cts = new CancellationTokenSource();
-        var seen = new List<FineTuneProgress>();
-        var progress = new SyncProgress<FineTuneProgress>(p =>
+        var seen = new List<TrainingProgress>();
+        var progress = new SyncProgress<TrainingProgress>(p =>
         {
             seen.Add(p);
             if (!p.IsEpochEnd && p.Epoch == 2 && p.Step == 3)
@@ -159,7 +160,7 @@ public sealed class FineTuneResumeTests
         });
         using (var tuner = new FineTuner(Config(), "cpu"))
         {
-            Assert.ThrowsExactly<OperationCanceledException>(() => tuner.Train(Train(), null, new FineTuneRunOptions
+            Assert.ThrowsExactly<OperationCanceledException>(() => tuner.Train(Train(), null, new TrainingRunOptions
             {
                 CheckpointPath = path, CheckpointEveryNSteps = 2, Progress = progress, CancellationToken = cts.Token,
             }));
@@ -177,7 +178,7 @@ public sealed class FineTuneResumeTests
         {
             var source = new CountingSource(Train());
             using var resumed = new FineTuner(Config(), "cpu");
-            var result = resumed.Train(source, null, new FineTuneRunOptions { ResumeFrom = file });
+            var result = resumed.Train(source, null, new TrainingRunOptions { ResumeFrom = file });
             Assert.AreEqual((3 * StepsPerEpoch - done) * 32, source.Reads, $"{Path.GetFileName(file)}: only the steps left are trained");
             AssertSameRun(reference, result, Weights(resumed.Model), $"resumed from {Path.GetFileName(file)}");
         }
@@ -194,7 +195,7 @@ public sealed class FineTuneResumeTests
         var train = EuroSat.Split(Size).Train;
         var reference = Uninterrupted(config, withValidation: true, train);
         var r = reference.Result;
-        TestContext.WriteLine(string.Join(" ", r.Epochs.Select(e => $"{e.Epoch}:{e.ValidationAccuracy:P1}")) + $" best {r.BestEpoch}, stopped {r.EarlyStopped}, restored {r.RestoredBestWeights}");
+        TestContext.WriteLine(string.Join(" ", r.Epochs.Select(e => $"{e.Epoch}:{e.Validation?["accuracy"]:P1}")) + $" best {r.BestEpoch}, stopped {r.EarlyStopped}, restored {r.RestoredBestWeights}");
         Assert.IsTrue(r.EarlyStopped, "the run needs to stop early for this test");
         Assert.IsTrue(r.RestoredBestWeights, "the run needs a best epoch before its last for this test");
         int lastEpoch = r.Epochs.Count;
@@ -202,9 +203,9 @@ public sealed class FineTuneResumeTests
         var folder = TestData.TempFolder("ft-resume-early");
         var path = Path.Combine(folder, "training.ckpt");
         using var cts = new CancellationTokenSource();
-        var progress = new SyncProgress<FineTuneProgress>(p => { if (!p.IsEpochEnd && p.Epoch == lastEpoch && p.Step == 2) cts.Cancel(); });
+        var progress = new SyncProgress<TrainingProgress>(p => { if (!p.IsEpochEnd && p.Epoch == lastEpoch && p.Step == 2) cts.Cancel(); });
         using (var tuner = new FineTuner(config, "cpu"))
-            Assert.ThrowsExactly<OperationCanceledException>(() => tuner.Train(train, Validation(), new FineTuneRunOptions
+            Assert.ThrowsExactly<OperationCanceledException>(() => tuner.Train(train, Validation(), new TrainingRunOptions
             {
                 CheckpointPath = path, Progress = progress, CancellationToken = cts.Token,
             }));
@@ -214,7 +215,7 @@ public sealed class FineTuneResumeTests
 
         using (var resumed = new FineTuner(config, "cpu"))
         {
-            var result = resumed.Train(train, Validation(), new FineTuneRunOptions { CheckpointPath = path, ResumeFrom = path });
+            var result = resumed.Train(train, Validation(), new TrainingRunOptions { CheckpointPath = path, ResumeFrom = path });
             AssertSameRun(reference, result, Weights(resumed.Model), "resumed in the last epoch");
         }
         Assert.IsTrue(FineTuneCheckpoint.Verify(path).EarlyStopped);
@@ -222,7 +223,7 @@ public sealed class FineTuneResumeTests
         // The early-stopped run's final checkpoint: nothing more to train, even with more epochs allowed; the best weights come back.
         var idle = new CountingSource(train);
         using var finished = new FineTuner(config with { Epochs = 24 }, "cpu");
-        var again = finished.Train(idle, Validation(), new FineTuneRunOptions { ResumeFrom = path });
+        var again = finished.Train(idle, Validation(), new TrainingRunOptions { ResumeFrom = path });
         Assert.AreEqual(0, idle.Reads);
         AssertSameRun(reference, again, Weights(finished.Model), "resumed from the early-stopped checkpoint");
     }
@@ -232,12 +233,12 @@ public sealed class FineTuneResumeTests
     {
         var path = Path.Combine(TestData.TempFolder("ft-mismatch"), "training.ckpt");
         using (var tuner = new FineTuner(Config(), "cpu"))
-            tuner.Train(Train(), null, new FineTuneRunOptions { CheckpointPath = path, StopAfterEpochs = 1 });
+            tuner.Train(Train(), null, new TrainingRunOptions { CheckpointPath = path, StopAfterEpochs = 1 });
 
         var source = new CountingSource(Train());
         using (var other = new FineTuner(Config() with { BatchSize = 16, LearningRate = 0.1 }, "cpu"))
         {
-            var e = Assert.ThrowsExactly<ArgumentException>(() => other.Train(source, null, new FineTuneRunOptions { ResumeFrom = path }));
+            var e = Assert.ThrowsExactly<ArgumentException>(() => other.Train(source, null, new TrainingRunOptions { ResumeFrom = path }));
             StringAssert.Contains(e.Message, path);
             StringAssert.Contains(e.Message, "2 setting(s) differ");
             StringAssert.Contains(e.Message, "BatchSize: 32 in the checkpoint, 16 in this run");
@@ -246,7 +247,7 @@ public sealed class FineTuneResumeTests
         using (var moreData = new FineTuner(Config(), "cpu"))
         {
             var more = new CountingSource(EuroSat.Split(Size).Train);
-            var e = Assert.ThrowsExactly<ArgumentException>(() => moreData.Train(more, Validation(), new FineTuneRunOptions { ResumeFrom = path }));
+            var e = Assert.ThrowsExactly<ArgumentException>(() => moreData.Train(more, Validation(), new TrainingRunOptions { ResumeFrom = path }));
             StringAssert.Contains(e.Message, "TrainingImages: 128 in the checkpoint, 240 in this run");
             StringAssert.Contains(e.Message, "ValidationImages: null in the checkpoint, 60 in this run");
             StringAssert.Contains(e.Message, "was the data changed");
@@ -256,7 +257,7 @@ public sealed class FineTuneResumeTests
 
         // Epochs may change (a longer run); the rest must not.
         using var longer = new FineTuner(Config(epochs: 4), "cpu");
-        var result = longer.Train(Train(), null, new FineTuneRunOptions { ResumeFrom = path, StopAfterEpochs = 2 });
+        var result = longer.Train(Train(), null, new TrainingRunOptions { ResumeFrom = path, StopAfterEpochs = 2 });
         Assert.HasCount(2, result.Epochs);
     }
 
@@ -268,7 +269,7 @@ public sealed class FineTuneResumeTests
     {
         var path = Path.Combine(TestData.TempFolder("ft-good"), "good.ckpt");
         using var tuner = new FineTuner(GoodConfig, "cpu");
-        tuner.Train(Train(), Validation(), new FineTuneRunOptions { CheckpointPath = path, StopAfterEpochs = 1 });
+        tuner.Train(Train(), Validation(), new TrainingRunOptions { CheckpointPath = path, StopAfterEpochs = 1 });
         return path;
     });
 
@@ -284,7 +285,7 @@ public sealed class FineTuneResumeTests
     {
         var source = new CountingSource(Train());
         using var tuner = new FineTuner(GoodConfig, "cpu");
-        var e = Assert.Throws<Exception>(() => tuner.Train(source, Validation(), new FineTuneRunOptions { ResumeFrom = path }));
+        var e = Assert.Throws<Exception>(() => tuner.Train(source, Validation(), new TrainingRunOptions { ResumeFrom = path }));
         Assert.AreEqual(0, source.Reads, $"images were read before the checkpoint problem was found: {e.Message}");
         return e;
     }
@@ -297,7 +298,7 @@ public sealed class FineTuneResumeTests
         Assert.IsFalse(info.EarlyStopped);
         Assert.IsTrue(FineTuneCheckpoint.IsFineTuneCheckpoint(Good.Value));
         using var tuner = new FineTuner(info.Config, "cpu");
-        var result = tuner.Train(Train(), Validation(), new FineTuneRunOptions { ResumeFrom = Good.Value });
+        var result = tuner.Train(Train(), Validation(), new TrainingRunOptions { ResumeFrom = Good.Value });
         Assert.HasCount(2, result.Epochs);
     }
 
@@ -349,9 +350,10 @@ public sealed class FineTuneResumeTests
         using (var tuner = new FineTuner(GoodConfig, "cpu"))
         {
             using (no_grad()) tuner.Model.named_parameters().First(p => p.name == "layer3.0.conv2.weight").parameter[0, 0, 0, 0] = float.NaN;
-            using var state = new FineTuneState();
+            using var state = new LoopState();
             using var sgd = new MomentumSgd(tuner.Model.parameters(), 0.9, 1e-4);
-            FineTuneCheckpoint.Save(path, GoodConfig, new FineTuneData(128, 60, Size), state, tuner.Model, sgd);
+            var task = new ClassificationTask(tuner.Model, GoodConfig, tuner.Device, Train(), Validation()); // data shape 128, 60, Size
+            TrainingCheckpoint.Save(path, task, tuner.Schedule, state, sgd);
         }
         var e = ResumeError(path);
         Assert.IsInstanceOfType<InvalidDataException>(e);
@@ -405,7 +407,7 @@ public sealed class FineTuneResumeTests
         var folder = TestData.TempFolder("ft-atomic");
         var path = Path.Combine(folder, "training.ckpt");
         using var tuner = new FineTuner(Config(epochs: 1), "cpu");
-        tuner.Train(Train(), null, new FineTuneRunOptions { CheckpointPath = path, CheckpointEveryNSteps = 1 });
+        tuner.Train(Train(), null, new TrainingRunOptions { CheckpointPath = path, CheckpointEveryNSteps = 1 });
         Assert.AreEqual(StepsPerEpoch, FineTuneCheckpoint.Verify(path).GlobalStep);
         Assert.IsEmpty(AtomicFile.StaleTemporaries(path));
         AssertNoTempFiles(folder);

@@ -1,6 +1,7 @@
 using GeoSSL.Core.Engine;
 using GeoSSL.Core.Augmentation;
 using GeoSSL.Core.Classification;
+using GeoSSL.Core.Engine;
 using GeoSSL.Core.Contrastive;
 using GeoSSL.Core.Export;
 using GeoSSL.Core.Networks;
@@ -74,7 +75,7 @@ public sealed class FineTunerTests
         Assert.AreEqual(120, checkedTensors, "weights, BatchNorm statistics and counters of the backbone");
         CollectionAssert.AreNotEqual(before["fc.weight"], after["fc.weight"], "fc learns");
         CollectionAssert.AreNotEqual(before["fc.bias"], after["fc.bias"], "fc learns");
-        Assert.IsTrue(result.Epochs.All(e => double.IsFinite(e.TrainLoss)));
+        Assert.IsTrue(result.Epochs.All(e => double.IsFinite(e.Metrics["loss"])));
     }
 
     [TestMethod]
@@ -88,7 +89,7 @@ public sealed class FineTunerTests
         Assert.AreEqual(3, result.Epochs.Count, "epoch 1 sets the best, epochs 2 and 3 do not improve, patience 2 stops");
         Assert.IsTrue(result.EarlyStopped);
         Assert.AreEqual(1, result.BestEpoch);
-        Assert.AreEqual(1, result.Epochs.Select(e => e.ValidationAccuracy).Distinct().Count());
+        Assert.AreEqual(1, result.Epochs.Select(e => e.Validation?["accuracy"]).Distinct().Count());
         var after = Weights(tuner.Model);
         foreach (var (name, bytes) in before) CollectionAssert.AreEqual(bytes, after[name], name);
     }
@@ -102,26 +103,26 @@ public sealed class FineTunerTests
         var (train, validation) = EuroSat.Split(Size);
         using var tuner = new FineTuner(Config(epochs: 20, learningRate: 0.02) with { EarlyStoppingPatience = 2 }, "cpu");
         var perEpoch = new List<Dictionary<string, byte[]>>();
-        var result = tuner.Train(train, validation, new FineTuneRunOptions
+        var result = tuner.Train(train, validation, new TrainingRunOptions
         {
-            Progress = new SyncProgress<FineTuneProgress>(p => { if (p.IsEpochEnd) perEpoch.Add(Weights(tuner.Model)); }),
+            Progress = new SyncProgress<TrainingProgress>(p => { if (p.IsEpochEnd) perEpoch.Add(Weights(tuner.Model)); }),
         });
-        TestContext.WriteLine(string.Join(" ", result.Epochs.Select(e => $"{e.Epoch}:{e.ValidationAccuracy:P1}")) + $" best {result.BestEpoch}");
+        TestContext.WriteLine(string.Join(" ", result.Epochs.Select(e => $"{e.Epoch}:{e.Validation?["accuracy"]:P1}")) + $" best {result.BestEpoch}");
         Assert.IsTrue(result.EarlyStopped, "patience 2 with a high learning rate stops well before 20 epochs");
         Assert.IsTrue(result.Epochs.Count < tuner.Config.Epochs);
         int best = result.BestEpoch!.Value;
         Assert.IsTrue(best > 1 && best < result.Epochs.Count, "the best epoch is neither the first nor the last");
         Assert.AreEqual(best + 2, result.Epochs.Count, "stopped two epochs after the best");
         Assert.IsTrue(result.RestoredBestWeights);
-        Assert.AreEqual(result.Epochs.Max(e => e.ValidationAccuracy), result.Epochs[best - 1].ValidationAccuracy);
-        Assert.AreEqual(best, result.Epochs.First(e => e.ValidationAccuracy == result.Epochs.Max(x => x.ValidationAccuracy)).Epoch, "first of equal bests");
+        Assert.AreEqual(result.Epochs.Max(e => e.Validation?["accuracy"]), result.Epochs[best - 1].Validation?["accuracy"]);
+        Assert.AreEqual(best, result.Epochs.First(e => e.Validation?["accuracy"] == result.Epochs.Max(x => x.Validation?["accuracy"])).Epoch, "first of equal bests");
 
         var final = Weights(tuner.Model);
         foreach (var (name, bytes) in perEpoch[best - 1]) CollectionAssert.AreEqual(bytes, final[name], $"'{name}' is the best epoch's");
         Assert.IsTrue(perEpoch[^1].Any(kv => !kv.Value.SequenceEqual(final[kv.Key])), "the last epoch's weights were different");
         var (loss, accuracy) = tuner.Evaluate(validation);
-        Assert.AreEqual(result.Epochs[best - 1].ValidationAccuracy!.Value, accuracy, 1e-12);
-        Assert.AreEqual(result.Epochs[best - 1].ValidationLoss!.Value, loss, 1e-5);
+        Assert.AreEqual(result.Epochs[best - 1].Validation!["accuracy"], accuracy, 1e-12);
+        Assert.AreEqual(result.Epochs[best - 1].Validation!["loss"], loss, 1e-5);
     }
 
     [TestMethod]
@@ -228,10 +229,10 @@ public sealed class FineTunerTests
         using var cts = new CancellationTokenSource();
         int steps = 0;
         using var tuner = new FineTuner(Config(epochs: 3), "cpu");
-        Assert.ThrowsExactly<OperationCanceledException>(() => tuner.Train(train, null, new FineTuneRunOptions
+        Assert.ThrowsExactly<OperationCanceledException>(() => tuner.Train(train, null, new TrainingRunOptions
         {
             CancellationToken = cts.Token,
-            Progress = new SyncProgress<FineTuneProgress>(p => { if (!p.IsEpochEnd && ++steps == 2) cts.Cancel(); }),
+            Progress = new SyncProgress<TrainingProgress>(p => { if (!p.IsEpochEnd && ++steps == 2) cts.Cancel(); }),
         }));
         Assert.AreEqual(2, steps, "no step runs after cancellation");
     }

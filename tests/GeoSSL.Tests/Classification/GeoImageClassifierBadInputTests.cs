@@ -29,7 +29,7 @@ public sealed class GeoImageClassifierBadInputTests
         change?.Invoke(options);
         Exception? error = null;
         var progress = 0;
-        options.Progress = new SyncProgress<GeoSSL.Core.Classification.FineTuneProgress>(_ => progress++);
+        options.Progress = new SyncProgress<GeoSSL.Core.Engine.TrainingProgress>(_ => progress++);
         try { ml.MulticlassClassification.Trainers.GeoImageClassifier(options).Fit(data); }
         catch (Exception e) { error = e; }
         Assert.IsNotNull(error, "expected a failure");

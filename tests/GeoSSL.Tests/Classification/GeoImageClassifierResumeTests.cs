@@ -1,4 +1,5 @@
 using GeoSSL.Core.Classification;
+using GeoSSL.Core.Engine;
 using GeoSSL.MLNet.Classification;
 using Microsoft.ML;
 
@@ -64,7 +65,7 @@ public sealed class GeoImageClassifierResumeTests
         stopped.CheckpointEveryNSteps = 2;
         stopped.CancellationToken = cts.Token;
         var threads = new HashSet<int>();
-        stopped.Progress = new SyncProgress<FineTuneProgress>(p =>
+        stopped.Progress = new SyncProgress<TrainingProgress>(p =>
         {
             threads.Add(TorchSharp.torch.get_num_threads());
             if (!p.IsEpochEnd && p.Epoch == 2 && p.Step == 3) cts.Cancel();
@@ -82,8 +83,8 @@ public sealed class GeoImageClassifierResumeTests
         using var actual = resumed.Fit(train);
         var report = resumed.LastReport!;
         CollectionAssert.AreEqual(expectedReport.Result.StepLosses.ToArray(), report.Result.StepLosses.ToArray(), "step losses");
-        CollectionAssert.AreEqual(expectedReport.Epochs.Select(e => (e.TrainLoss, e.TrainAccuracy, e.ValidationLoss, e.ValidationAccuracy)).ToList(),
-            report.Epochs.Select(e => (e.TrainLoss, e.TrainAccuracy, e.ValidationLoss, e.ValidationAccuracy)).ToList(), "epochs");
+        CollectionAssert.AreEqual(expectedReport.Epochs.Select(e => (e.Metrics["loss"], e.Metrics["accuracy"], e.Validation?["loss"], e.Validation?["accuracy"])).ToList(),
+            report.Epochs.Select(e => (e.Metrics["loss"], e.Metrics["accuracy"], e.Validation?["loss"], e.Validation?["accuracy"])).ToList(), "epochs");
         Assert.AreEqual(expectedReport.BestEpoch, report.BestEpoch);
         CollectionAssert.AreEqual(expectedReport.ClassifierOnnx, report.ClassifierOnnx, "the exported classifier (weights included) is byte-identical");
         var (a, b) = (Scores(expected, validation), Scores(actual, validation));

@@ -1,4 +1,5 @@
 using GeoSSL.Core.Classification;
+using GeoSSL.Core.Engine;
 using GeoSSL.Core.Networks;
 using GeoSSL.MLNet.Classification;
 using Microsoft.ML;
@@ -39,7 +40,7 @@ public sealed class GeoImageClassifierTests
     private static GeoImageClassificationTransformer classifier = null!;
     private static GeoImageClassifierReport report = null!;
     private static readonly List<string> logMessages = new();
-    private static readonly List<FineTuneProgress> progress = new();
+    private static readonly List<TrainingProgress> progress = new();
 
     public TestContext TestContext { get; set; } = null!;
 
@@ -70,7 +71,7 @@ public sealed class GeoImageClassifierTests
         validationKeyed = labelKeys.Transform(validationRaw);
         var options = TinyOptions();
         options.ValidationSet = validationKeyed;
-        options.Progress = new SyncProgress<FineTuneProgress>(p => progress.Add(p));
+        options.Progress = new SyncProgress<TrainingProgress>(p => progress.Add(p));
         options.OnnxExportPath = Path.Combine(folder, "classifier.onnx");
         options.CheckpointPath = Path.Combine(folder, "classifier.ckpt");
         var estimator = ml.MulticlassClassification.Trainers.GeoImageClassifier(options);
@@ -90,10 +91,10 @@ public sealed class GeoImageClassifierTests
         Assert.AreEqual(60, report.ValidationImages);
         var first = report.Epochs[0];
         var last = report.Epochs[^1];
-        Assert.IsTrue(last.TrainLoss < first.TrainLoss - 0.2, $"training loss {first.TrainLoss:F3} -> {last.TrainLoss:F3}");
-        Assert.IsTrue(last.TrainAccuracy > first.TrainAccuracy + 0.1, $"training accuracy {first.TrainAccuracy:P1} -> {last.TrainAccuracy:P1}");
-        Assert.IsTrue(report.Epochs.Max(e => e.ValidationAccuracy!.Value) >= 0.3, "best validation accuracy, chance is 10%");
-        Assert.IsTrue(last.ValidationAccuracy >= 0.25, $"final validation accuracy {last.ValidationAccuracy:P1}, chance is 10%");
+        Assert.IsTrue(last.Metrics["loss"] < first.Metrics["loss"] - 0.2, $"training loss {first.Metrics["loss"]:F3} -> {last.Metrics["loss"]:F3}");
+        Assert.IsTrue(last.Metrics["accuracy"] > first.Metrics["accuracy"] + 0.1, $"training accuracy {first.Metrics["accuracy"]:P1} -> {last.Metrics["accuracy"]:P1}");
+        Assert.IsTrue(report.Epochs.Max(e => e.Validation!["accuracy"]) >= 0.3, "best validation accuracy, chance is 10%");
+        Assert.IsTrue(last.Validation?["accuracy"] >= 0.25, $"final validation accuracy {last.Validation?["accuracy"]:P1}, chance is 10%");
         Assert.IsNotNull(report.BestEpoch);
         Assert.IsFalse(report.EarlyStopped);
         Assert.IsFalse(report.RestoredBestWeights, "no early stopping: the last epoch's weights are returned");
@@ -105,7 +106,7 @@ public sealed class GeoImageClassifierTests
     {
         Assert.AreEqual(Epochs, progress.Count(p => p.IsEpochEnd));
         Assert.IsTrue(progress.Any(p => !p.IsEpochEnd && p.Step == 3), "step reports every 3 steps");
-        Assert.IsTrue(progress.Where(p => p.IsEpochEnd).All(p => p.ValidationAccuracy is not null && p.ImagesPerSecond > 0 && p.LearningRate > 0));
+        Assert.IsTrue(progress.Where(p => p.IsEpochEnd).All(p => p.Validation?["accuracy"] is not null && p.SamplesPerSecond > 0 && p.LearningRate > 0));
         Assert.IsTrue(progress.Where(p => p.IsEpochEnd).Select(p => p.LearningRate).Zip(progress.Where(p => p.IsEpochEnd).Select(p => p.LearningRate).Skip(1)).All(t => t.Second < t.First), "cosine decay");
         lock (logMessages)
         {
@@ -157,8 +158,8 @@ public sealed class GeoImageClassifierTests
         Assert.AreEqual(10, metrics.ConfusionMatrix.NumberOfClasses);
         Assert.IsTrue(metrics.MicroAccuracy > 0.2, "well above chance (10%)");
         // The ONNX chain sees the same pixels as training, so it reproduces TorchSharp's validation accuracy of the returned (last) epoch.
-        Assert.AreEqual(report.Epochs[^1].ValidationAccuracy!.Value, metrics.MicroAccuracy, 1.0 / 60 + 1e-9);
-        Assert.AreEqual(report.Epochs[^1].ValidationLoss!.Value, metrics.LogLoss, 1e-3, "log-loss of the ONNX probabilities equals TorchSharp's validation loss");
+        Assert.AreEqual(report.Epochs[^1].Validation!["accuracy"], metrics.MicroAccuracy, 1.0 / 60 + 1e-9);
+        Assert.AreEqual(report.Epochs[^1].Validation!["loss"], metrics.LogLoss, 1e-3, "log-loss of the ONNX probabilities equals TorchSharp's validation loss");
     }
 
     [TestMethod]

@@ -164,7 +164,7 @@ public sealed class MultispectralClassifierTests
         foreach (var e in report.Epochs) TestContext.WriteLine(e.ToString());
         Assert.AreEqual(windows.Records.Count, report.TrainingImages);
         Assert.AreEqual(Epochs, report.Epochs.Count);
-        Assert.IsTrue(report.Epochs.All(e => double.IsFinite(e.TrainLoss) && e.TrainLoss > 0), "finite losses");
+        Assert.IsTrue(report.Epochs.All(e => double.IsFinite(e.Metrics["loss"]) && e.Metrics["loss"] > 0), "finite losses");
         Assert.AreEqual(13, report.Encoder.InputChannels, "the encoder follows the bands");
         Assert.AreEqual(2, report.ClassNames.Count);
     }
@@ -253,7 +253,7 @@ public sealed class MultispectralClassifierTests
         var estimator = ml.MulticlassClassification.Trainers.GeoImageClassifier(options);
         using var model = estimator.Fit(keyed);
         var started = estimator.LastReport!;
-        Assert.IsTrue(started.Epochs.All(e => double.IsFinite(e.TrainLoss)));
+        Assert.IsTrue(started.Epochs.All(e => double.IsFinite(e.Metrics["loss"])));
         Assert.AreEqual(10000f, started.Input.SampleDivisor);
         CollectionAssert.AreEqual(pretrained.Input.Mean, started.Input.Mean, "the checkpoint's per-band statistics are used");
         CollectionAssert.AreEqual(pretrained.Input.Std, started.Input.Std);
@@ -279,7 +279,7 @@ public sealed class MultispectralClassifierTests
         var estimator = ml.MulticlassClassification.Trainers.GeoImageClassifier(options);
         using var model = estimator.Fit(keyed);
         Assert.AreEqual(13, estimator.LastReport!.Encoder.InputChannels);
-        Assert.IsTrue(estimator.LastReport.Epochs.All(e => double.IsFinite(e.TrainLoss)));
+        Assert.IsTrue(estimator.LastReport.Epochs.All(e => double.IsFinite(e.Metrics["loss"])));
         // conv1 is the RGB filters adapted by band name (B04/B03/B02 keep theirs), not a random initialisation.
         using var adapted = InitialWeights.Load(TorchStateDictImporterTests.PlainStateDict, false, windows.Bands);
         var (trained, _) = ClassifierCheckpoint.Load(options.CheckpointPath);
