@@ -134,6 +134,28 @@ internal static class ChangeDetection
         foreach (var r in rows)
             md.AppendLine(string.Create(CultureInfo.InvariantCulture, $"| {Path.GetFileNameWithoutExtension(r.Encoder)} | {r.Mode} | {r.Seed} | {r.Threshold:F2} | {r.F1:F3} | {r.F1AtHalf:F3} | {r.IoU:F3} | {r.Precision:F3} | {r.Recall:F3} | {r.Accuracy:F3} | ") +
                 string.Join(" | ", cities.Select(c => r.CityF1.TryGetValue(c, out var f) ? f.ToString("F3", CultureInfo.InvariantCulture) : "")) + $" | {r.BestEpoch} | {r.Seconds:F0} |");
+        WriteSummary(md, rows);
         AtomicFile.WriteAllBytes(Path.Combine(outDir, "results.md"), Encoding.UTF8.GetBytes(md.ToString()));
+    }
+
+    /// <summary>Mean ± sample std over seeds per encoder and mode: a difference between encoders counts only beyond that spread.</summary>
+    private static void WriteSummary(StringBuilder md, List<Row> rows)
+    {
+        var groups = rows.GroupBy(r => (r.Encoder, r.Mode)).Where(g => g.Count() > 1).ToList();
+        if (groups.Count == 0) return;
+        md.AppendLine();
+        md.AppendLine("Over seeds (mean ± sample standard deviation):");
+        md.AppendLine();
+        md.AppendLine("| encoder | mode | seeds | F1 | IoU | precision | recall |");
+        md.AppendLine("|---|---|---|---|---|---|---|");
+        static string MeanStd(IEnumerable<double> values)
+        {
+            var v = values.ToArray();
+            double mean = v.Average(), std = Math.Sqrt(v.Sum(x => (x - mean) * (x - mean)) / Math.Max(v.Length - 1, 1));
+            return string.Create(CultureInfo.InvariantCulture, $"{mean:F3} ± {std:F3}");
+        }
+        foreach (var g in groups)
+            md.AppendLine($"| {Path.GetFileNameWithoutExtension(g.Key.Encoder)} | {g.Key.Mode} | {g.Count()} | {MeanStd(g.Select(r => r.F1))} | {MeanStd(g.Select(r => r.IoU))} | " +
+                $"{MeanStd(g.Select(r => r.Precision))} | {MeanStd(g.Select(r => r.Recall))} |");
     }
 }
