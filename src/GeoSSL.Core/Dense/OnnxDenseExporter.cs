@@ -16,29 +16,32 @@ namespace GeoSSL.Core.Dense;
 /// model both normalised dates are concatenated along the batch axis, encoded once (one set of weights, as in TorchSharp)
 /// and split again, then fused per scale (Sub + Abs, or Concat). The decoder is Resize (linear, half_pixel: torch's
 /// bilinear with align_corners=false) to the skip's size, Concat, two Conv + Relu per block; the head is a 1x1 Conv and a
-/// Softmax over the class axis. The module is only read.
+/// Softmax over the class axis. Inputs are named <see cref="OnnxExportOptions.InputName"/> and
+/// <see cref="OnnxExportOptions.SecondInputName"/>, the output <see cref="OnnxExportOptions.OutputName"/> ("image1", "image2",
+/// "probabilities" with <see cref="OnnxExportOptions.ForDense"/>). The module is only read.
 /// </summary>
 public static class OnnxDenseExporter
 {
-    public static byte[] Export(DenseModel model, OnnxDenseExportOptions options) => BuildModel(model, options).ToByteArray();
+    public static byte[] Export(DenseModel model, OnnxExportOptions options) => BuildModel(model, options).ToByteArray();
 
     /// <summary>Writes the ONNX model to <paramref name="path"/> atomically.</summary>
-    public static void Save(DenseModel model, OnnxDenseExportOptions options, string path)
+    public static void Save(DenseModel model, OnnxExportOptions options, string path)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         AtomicFile.WriteAllBytes(path, Export(model, options));
     }
 
-    public static ModelProto BuildModel(DenseModel model, OnnxDenseExportOptions options)
+    public static ModelProto BuildModel(DenseModel model, OnnxExportOptions options)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(options);
         var dense = model.Options;
         var resnet = dense.Encoder;
         bool pair = dense.Inputs == 2;
-        string[] inputs = pair ? [options.Image1Name, options.Image2Name] : [options.Image1Name];
-        foreach (var name in inputs) options.ForInput(name).Validate(model.Encoder);
-        if (pair && options.Image1Name == options.Image2Name) throw new ArgumentException("The two image inputs need different names.", nameof(options));
+        options.RequireNoEncoderHead("dense model");
+        string[] inputs = pair ? [options.InputName, options.SecondInputName] : [options.InputName];
+        foreach (var name in inputs) ForInput(options, name).Validate(model.Encoder);
+        if (pair && options.InputName == options.SecondInputName) throw new ArgumentException("The two image inputs need different names.", nameof(options));
         if (options.PositiveClassOnly && dense.Classes < 2) throw new ArgumentException("PositiveClassOnly needs at least 2 classes.", nameof(options));
         if (options.ClassNames is { } names && names.Count != dense.Classes)
             throw new ArgumentException($"{names.Count} class names for {dense.Classes} classes.", nameof(options));
@@ -47,11 +50,11 @@ public static class OnnxDenseExporter
 
         var builder = new OnnxGraphBuilder(pair ? "geossl_change_detection" : "geossl_segmentation");
         foreach (var name in inputs) builder.Reserve(name);
-        builder.Reserve(options.ProbabilitiesName);
+        builder.Reserve(options.OutputName);
 
         using (no_grad())
         {
-            var normalised = inputs.Select(name => OnnxEncoderExporter.AddInputNormalisation(builder, name, options.ForInput(name), resnet.InputChannels)).ToArray();
+            var normalised = inputs.Select(name => OnnxEncoderExporter.AddInputNormalisation(builder, name, ForInput(options, name), resnet.InputChannels)).ToArray();
             string batch = pair ? builder.AddNode("Concat", "dates", normalised, [OnnxGraphBuilder.Int("axis", 0)]) : normalised[0];
             var stages = OnnxEncoderExporter.AddEncoderStages(builder, model.Encoder, batch);
             if (pair) stages = stages.Select((s, i) => Fuse(builder, s, i, dense.Fusion)).ToList();
@@ -80,12 +83,12 @@ public static class OnnxDenseExporter
                 [x, builder.AddInitializer("segmentation_head.0.weight", headWeight, headShape), builder.AddInitializer("segmentation_head.0.bias", headBias, dense.Classes)],
                 [OnnxGraphBuilder.Ints("kernel_shape", 1, 1), OnnxGraphBuilder.Ints("strides", 1, 1), OnnxGraphBuilder.Ints("pads", 0, 0, 0, 0)]);
             bool last = !options.PositiveClassOnly && !options.SingleImage;
-            string probabilities = builder.AddNode("Softmax", "probabilities", [logits], [OnnxGraphBuilder.Int("axis", 1)], outputName: last ? options.ProbabilitiesName : null);
+            string probabilities = builder.AddNode("Softmax", "probabilities", [logits], [OnnxGraphBuilder.Int("axis", 1)], outputName: last ? options.OutputName : null);
             if (options.PositiveClassOnly) // Gather with a scalar index drops the class axis: [N, K, H, W] -> [N, H, W].
                 probabilities = builder.AddNode("Gather", "positive", [probabilities, builder.AddInt64Initializer("positive_class", [1])], [OnnxGraphBuilder.Int("axis", 1)],
-                    outputName: options.SingleImage ? null : options.ProbabilitiesName);
+                    outputName: options.SingleImage ? null : options.OutputName);
             if (options.SingleImage)
-                builder.AddNode("Squeeze", "unbatched", [probabilities, builder.AddInt64Initializer("batch_axis", [0], 1)], outputName: options.ProbabilitiesName);
+                builder.AddNode("Squeeze", "unbatched", [probabilities, builder.AddInt64Initializer("batch_axis", [0], 1)], outputName: options.OutputName);
         }
 
         var graph = builder.Graph;
@@ -96,7 +99,7 @@ public static class OnnxDenseExporter
         if (!options.PositiveClassOnly) outputDims.Add((long)dense.Classes);
         outputDims.AddRange([(long)options.InputHeight, (long)options.InputWidth]);
         if (options.SingleImage) outputDims.RemoveAt(0);
-        graph.Output.Add(OnnxGraphBuilder.FloatTensorInfo(options.ProbabilitiesName, outputDims.ToArray()));
+        graph.Output.Add(OnnxGraphBuilder.FloatTensorInfo(options.OutputName, outputDims.ToArray()));
 
         var result = new ModelProto
         {
@@ -124,6 +127,9 @@ public static class OnnxDenseExporter
         if (options.ClassNames is not null) Meta("geossl.class_names", JsonSerializer.Serialize(options.ClassNames));
         return result;
     }
+
+    /// <summary>The encoder exporter's view of one image input: its validation and normalisation are reused as they are.</summary>
+    private static OnnxExportOptions ForInput(OnnxExportOptions options, string name) => options with { InputName = name };
 
     private const string ImageInputSpecKey = GeoSSL.Data.Input.ImageInputSpec.MetadataKey;
 

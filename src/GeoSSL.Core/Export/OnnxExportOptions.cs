@@ -4,15 +4,26 @@ using GeoSSL.Data.Input;
 namespace GeoSSL.Core.Export;
 
 /// <summary>
-/// How <see cref="OnnxEncoderExporter"/> writes a <see cref="ResNetEncoder"/> to ONNX. The exported graph takes
-/// <c>float[N, C, InputHeight, InputWidth]</c> (planar CHW, symbolic batch "N"), applies
-/// <c>(x * InputScale - Mean) / Std</c> per channel, runs the encoder with BatchNorm folded into the convolutions,
-/// optionally the projection head, optionally L2-normalises, and returns <c>float[N, D]</c>.
-/// Set <see cref="Input"/> and the size and normalisation follow from the input contract, which is also written to the
-/// model's metadata; the separate fields remain for graphs that describe no image input (e.g. tests of the arithmetic).
+/// How the ONNX exporters write a model: one set of options for the encoder (<see cref="OnnxEncoderExporter"/>), the
+/// classifier (<see cref="OnnxClassifierExporter"/>) and the dense models (<see cref="Dense.OnnxDenseExporter"/>), which all
+/// start with the same input normalisation and encoder nodes. Every graph takes <c>float[N, C, InputHeight, InputWidth]</c>
+/// (planar CHW, symbolic batch "N") and applies <c>(x * InputScale - Mean) / Std</c> per channel (or subtracts a mean image).
+/// The encoder returns <c>float[N, D]</c> pooled features (optionally projected and L2-normalised); the classifier softmax
+/// probabilities and the arg-max index; a dense model per-pixel probabilities. Set <see cref="Input"/> and the size and
+/// normalisation follow from the input contract, which is also written to the model's metadata; the separate fields remain
+/// for graphs that describe no image input (e.g. tests of the arithmetic). <see cref="ForClassifier"/> and
+/// <see cref="ForDense"/> give the other models' conventional names.
 /// </summary>
 public sealed record OnnxExportOptions
 {
+    /// <summary>Classifier names: input "input", outputs "probabilities" [N, K] and "label_index" [N, 1].</summary>
+    public static OnnxExportOptions ForClassifier(ImageInputSpec? input = null) =>
+        new() { Input = input, OutputName = "probabilities", GraphName = "geossl_classifier" };
+
+    /// <summary>Dense-model names: inputs "image1" (and "image2" for change models), output "probabilities" [N, K, H, W].</summary>
+    public static OnnxExportOptions ForDense(ImageInputSpec? input = null) =>
+        new() { Input = input, InputName = "image1", OutputName = "probabilities", GraphName = "geossl_dense" };
+
     /// <summary>ImageNet per-channel RGB mean (for inputs scaled to 0..1).</summary>
     public static float[] ImageNetMean => ImageInputSpec.ImageNetMean;
 
@@ -39,11 +50,33 @@ public sealed record OnnxExportOptions
         }
     }
 
-    /// <summary>Name of the graph input.</summary>
+    /// <summary>Name of the graph input (the first date's image for change models).</summary>
     public string InputName { get; init; } = "input";
 
-    /// <summary>Name of the graph output.</summary>
+    /// <summary>Name of the second date's image input (change models only).</summary>
+    public string SecondInputName { get; init; } = "image2";
+
+    /// <summary>Name of the graph output: the features of an encoder, the probabilities of a classifier or dense model.</summary>
     public string OutputName { get; init; } = "features";
+
+    /// <summary>Classifier only: name of the predicted-class output, int64 [N, 1] (the index of the highest probability, the first on ties).</summary>
+    public string LabelIndexName { get; init; } = "label_index";
+
+    /// <summary>Classifier and dense models: class names in output order, stored in the metadata ("geossl.class_names"); optional.</summary>
+    public IReadOnlyList<string>? ClassNames { get; init; }
+
+    /// <summary>
+    /// Dense models only: output only the probability of class 1 (for a change model: change), float[N, H, W], instead of all K
+    /// classes: a per-pixel map that consumers such as ML.NET's ApplyOnnxModel read without selecting a channel.
+    /// </summary>
+    public bool PositiveClassOnly { get; init; }
+
+    /// <summary>
+    /// Dense models only: inputs take exactly one image, [1, C, H, W], and the output has no batch axis ([K, H, W], or [H, W]
+    /// with <see cref="PositiveClassOnly"/>): for consumers that run one row at a time and type the result by the declared
+    /// output shape, as ML.NET's ApplyOnnxModel does (it would report a batched output as [1, ...]).
+    /// </summary>
+    public bool SingleImage { get; init; }
 
     /// <summary>Fixed input height baked into the input shape.</summary>
     public int InputHeight { get; init; }
@@ -80,6 +113,13 @@ public sealed record OnnxExportOptions
 
     /// <summary>graph name of the ONNX model.</summary>
     public string GraphName { get; init; } = "geossl_encoder";
+
+    /// <summary>Refuses settings of the encoder's head (pooled stages, projection, L2) in a model that puts its own head there.</summary>
+    internal void RequireNoEncoderHead(string model)
+    {
+        if (!PooledLayers.SequenceEqual([4]) || Head is not null || L2NormalizeOutput)
+            throw new ArgumentException($"PooledLayers, Head and L2NormalizeOutput shape an encoder's output; a {model} puts its own head there.", nameof(PooledLayers));
+    }
 
     internal void Validate(ResNetEncoder encoder)
     {

@@ -1,3 +1,4 @@
+using GeoSSL.Core.Export;
 using GeoSSL.Core.Dense;
 using GeoSSL.Core.Engine;
 using GeoSSL.Core.Import;
@@ -73,11 +74,11 @@ public sealed class GeoChangeDetectionEstimator : IEstimator<GeoChangeDetectionT
         });
         var scores = validation is null ? null : task.Evaluate(validation);
 
-        var export = new OnnxDenseExportOptions { Input = spec, ClassNames = ["no change", "change"] };
+        var export = OnnxExportOptions.ForDense(spec) with { ClassNames = ["no change", "change"] };
         var onnx = OnnxDenseExporter.Export(task.Model, export);
         var forMlNet = OnnxDenseExporter.Export(task.Model, export with
         {
-            Image1Name = ChangeChainBuilder.Pixels1, Image2Name = ChangeChainBuilder.Pixels2, ProbabilitiesName = options.OutputColumnName, PositiveClassOnly = true, SingleImage = true,
+            InputName = ChangeChainBuilder.Pixels1, SecondInputName = ChangeChainBuilder.Pixels2, OutputName = options.OutputColumnName, PositiveClassOnly = true, SingleImage = true,
         });
         LastReport = new GeoChangeDetectionReport(result, scores, train.Count, validation?.Count, encoder, spec, onnx);
         var stock = ChangeChainBuilder.Create(catalog, columns, options.OutputColumnName, forMlNet).Fit(input);

@@ -118,10 +118,7 @@ public sealed class GeoImageClassifierEstimator : IEstimator<GeoImageClassificat
             CheckpointEveryNSteps = options.CheckpointEveryNSteps, ResumeFrom = options.ResumeFromTrainingCheckpoint,
         });
 
-        var exportOptions = new OnnxClassifierExportOptions
-        {
-            Input = inputSpec, ClassNames = classes.Names,
-        };
+        var exportOptions = OnnxExportOptions.ForClassifier(inputSpec) with { ClassNames = classes.Names };
         var onnx = OnnxClassifierExporter.Export(tuner.Model, exportOptions);
         var report = new GeoImageClassifierReport(result, train.Count, validation?.Count, classes.Names, encoder, options.InitialEncoderPath, options.ImageSize, inputSpec, onnx);
         if (options.OnnxExportPath is not null) report.SaveClassifierAsOnnx(options.OnnxExportPath);
@@ -130,7 +127,7 @@ public sealed class GeoImageClassifierEstimator : IEstimator<GeoImageClassificat
         LastReport = report;
         var forMlNet = ClassifierChainBuilder.ForMlNet(OnnxClassifierExporter.Export(tuner.Model, exportOptions with
         {
-            InputName = ClassifierChainBuilder.PixelsColumn, ProbabilitiesName = ClassifierChainBuilder.ScoreColumnName, LabelIndexName = ClassifierChainBuilder.IndexColumn,
+            InputName = ClassifierChainBuilder.PixelsColumn, OutputName = ClassifierChainBuilder.ScoreColumnName, LabelIndexName = ClassifierChainBuilder.IndexColumn,
         }), classes.Names);
         var stock = ClassifierChainBuilder.CreateEstimator(catalog, trainInput, forMlNet, classes).Fit(input);
         log.Info($"Fine-tuning done in {result.Elapsed.TotalSeconds:F1}s" +

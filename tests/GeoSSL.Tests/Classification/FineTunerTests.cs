@@ -177,7 +177,7 @@ public sealed class FineTunerTests
         var pixels = Enumerable.Range(0, all.Count).SelectMany(i => all.Image(i).ToArray()).ToArray();
         var torchProbabilities = tuner.PredictProbabilities(pixels, all.Count, Size, Size);
 
-        var onnx = OnnxClassifierExporter.Export(tuner.Model, new OnnxClassifierExportOptions
+        var onnx = OnnxClassifierExporter.Export(tuner.Model, OnnxExportOptions.ForClassifier() with
         {
             Input = tuner.Config.Input.WithSize(Size, Size), ClassNames = EuroSat.ClassNames,
         });

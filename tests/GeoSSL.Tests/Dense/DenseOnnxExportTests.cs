@@ -71,7 +71,7 @@ public sealed class DenseOnnxExportTests
         Assert.AreEqual(1, ops.Count(o => o == "Softmax"));
         Assert.AreEqual("change_detection", onnx.MetadataProps.Single(p => p.Key == "geossl.model").Value);
         Assert.AreEqual("Concatenation", onnx.MetadataProps.Single(p => p.Key == "geossl.fusion").Value);
-        Assert.ThrowsExactly<ArgumentException>(() => OnnxDenseExporter.Export(model, Options(32, 32) with { Image2Name = "image1" }));
+        Assert.ThrowsExactly<ArgumentException>(() => OnnxDenseExporter.Export(model, Options(32, 32) with { SecondInputName = "image1" }));
         Assert.ThrowsExactly<ArgumentException>(() => OnnxDenseExporter.Export(model, Options(32, 32) with { Mean = [0f, 0f] }));
     }
 
@@ -80,7 +80,7 @@ public sealed class DenseOnnxExportTests
     {
         using var model = DenseTestModels.Build(DenseModelOptions.Change(DenseTestModels.Tiny(false)), seed: 25, 32, 32);
         var full = OnnxDenseExporter.Export(model, Options(32, 32));
-        var single = OnnxDenseExporter.Export(model, Options(32, 32) with { PositiveClassOnly = true, SingleImage = true, ProbabilitiesName = "change" });
+        var single = OnnxDenseExporter.Export(model, Options(32, 32) with { PositiveClassOnly = true, SingleImage = true, OutputName = "change" });
         var output = ModelProto.Parser.ParseFrom(single).Graph.Output.Single();
         Assert.AreEqual("change", output.Name);
         CollectionAssert.AreEqual(new long[] { 32, 32 }, output.Type.TensorType.Shape.Dim.Select(d => d.DimValue).ToArray());
@@ -109,7 +109,7 @@ public sealed class DenseOnnxExportTests
         Assert.IsGreaterThan(0.01f, change.Max() - change.Min(), "the map is not constant");
     }
 
-    private static OnnxDenseExportOptions Options(int h, int w) => new()
+    private static OnnxExportOptions Options(int h, int w) => OnnxExportOptions.ForDense() with
     {
         InputHeight = h, InputWidth = w, InputScale = 1f / 255f, Mean = OnnxExportOptions.ImageNetMean, Std = OnnxExportOptions.ImageNetStd,
     };
@@ -143,12 +143,12 @@ public sealed class DenseOnnxExportTests
         Assert.IsGreaterThan(0.05f, expected.Max() - expected.Min(), "reference probabilities are degenerate");
 
         using var session = new InferenceSession(bytes);
-        string[] names = inputs == 1 ? [options.Image1Name] : [options.Image1Name, options.Image2Name];
+        string[] names = inputs == 1 ? [options.InputName] : [options.InputName, options.SecondInputName];
         var values = names.Select((_, i) => OrtValue.CreateTensorValueFromMemory(pixels[i], new long[] { batch, 3, h, w })).ToArray();
         try
         {
             using var runOptions = new RunOptions();
-            using var outputs = session.Run(runOptions, names, values, [options.ProbabilitiesName]);
+            using var outputs = session.Run(runOptions, names, values, [options.OutputName]);
             CollectionAssert.AreEqual(new long[] { batch, k, h, w }, outputs[0].GetTensorTypeAndShape().Shape);
             float[] actual = outputs[0].GetTensorDataAsSpan<float>().ToArray();
             double max = 0;
