@@ -1,4 +1,3 @@
-using GeoSSL.Core.Contrastive;
 using GeoSSL.Core.Networks;
 using GeoSSL.Core.Training;
 using GeoSSL.Data.Input;
@@ -22,13 +21,13 @@ public static class PretrainedEncoder
         return new PretrainedEncoderInfo(config.Model.Encoder, input);
     }
 
-    /// <summary>Copies the checkpoint's query encoder (weights and BatchNorm statistics) into <paramref name="classifier"/>'s backbone.</summary>
+    /// <summary>
+    /// Copies the checkpoint's query encoder (weights and BatchNorm statistics) into <paramref name="classifier"/>'s backbone,
+    /// through the one encoder-from-file loader (<see cref="Import.InitialWeights"/>).
+    /// </summary>
     public static void LoadInto(string checkpointPath, ResNetClassifier classifier)
     {
         ArgumentNullException.ThrowIfNull(classifier);
-        var config = Checkpoint.ReadConfig(checkpointPath);
-        using var moco = new GeoMoco(config.Model); // on the CPU; copy_ moves the weights to the classifier's device
-        Checkpoint.LoadWeights(checkpointPath, moco);
-        classifier.LoadEncoderWeights(moco.QueryEncoder);
+        Import.InitialWeights.LoadInto(classifier.Encoder, checkpointPath);
     }
 }
