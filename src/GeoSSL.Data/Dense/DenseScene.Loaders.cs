@@ -19,6 +19,20 @@ public sealed partial class DenseScene
         }).ToList();
 
     /// <summary>
+    /// An OSCD Sentinel-2 city as released (<see cref="GeoScene.FromSentinel2(string, string)"/>: one GeoTIFF per band and date,
+    /// <paramref name="bands"/> stacked on the 10 m grid as reflectance x 10000) with its change label <c>&lt;city&gt;-cm.tif</c>
+    /// (OSCD's coding: 1 = no change, 2 = change), as a 2-date, 2-class scene: multispectral change detection.
+    /// </summary>
+    /// <exception cref="Records.GeoDataException">Everything <see cref="GeoScene.FromSentinel2(string, string)"/> reports, and a
+    /// missing, unreadable or differently sized label, or a value other than 1 or 2; the message names the file.</exception>
+    public static DenseScene FromSentinel2Change(string cityFolder, string bands)
+    {
+        var scene = GeoScene.FromSentinel2(cityFolder, bands);
+        var maskPath = Path.Combine(scene.Source, $"{scene.Name}-cm.tif");
+        return new DenseScene(scene, MaskReader.ReadOscdChangeTiff(maskPath, scene.Name, scene.Width, scene.Height), 2, maskPath);
+    }
+
+    /// <summary>
     /// A change scene from the user's own files: two co-registered RGB images of the same size and a change mask of that size
     /// (any non-zero = change). The files carry no location, so the scene's lat/lon are NaN.
     /// </summary>

@@ -40,6 +40,35 @@ internal static class MaskReader
         return mask;
     }
 
+    /// <summary>OSCD's released change label, a one-band GeoTIFF on the 10 m grid: 1 = no change (0), 2 = change (1).</summary>
+    public static byte[] ReadOscdChangeTiff(string path, string sceneName, int width, int height)
+    {
+        if (!File.Exists(path)) throw new GeoDataException($"Scene '{sceneName}': change label '{path}' does not exist.", filePath: path);
+        float[] values;
+        try
+        {
+            using var tiff = Rasters.GeoTiffReader.Open(path);
+            if (tiff.Info.Width != width || tiff.Info.Height != height)
+                throw new GeoDataException($"Scene '{sceneName}': change label '{path}' is {tiff.Info.Width}x{tiff.Info.Height} px but the scene is " +
+                    $"{width}x{height}; a label must be on the images' grid.", filePath: path);
+            values = tiff.ReadBand(0);
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException or NotSupportedException)
+        {
+            throw new GeoDataException($"Scene '{sceneName}': change label '{path}' cannot be read: {e.Message}", filePath: path, inner: e);
+        }
+        var mask = new byte[values.Length];
+        for (int i = 0; i < values.Length; i++)
+        {
+            float v = values[i];
+            if (v is not (1f or 2f))
+                throw new GeoDataException($"Scene '{sceneName}': change label '{path}' pixel ({i % width}, {i / width}) is {v}; OSCD labels are " +
+                    "1 (no change) or 2 (change).", filePath: path);
+            mask[i] = (byte)(v == 2f ? 1 : 0);
+        }
+        return mask;
+    }
+
     private static byte[] Decode(string path, string sceneName, int width, int height)
     {
         if (!File.Exists(path)) throw new GeoDataException($"Scene '{sceneName}': mask '{path}' does not exist.", filePath: path);
