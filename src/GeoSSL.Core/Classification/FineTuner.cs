@@ -35,11 +35,12 @@ public sealed class FineTuner : IDisposable
         this.config = config;
         normalizer = new InputNormalizer(config.Input);
         loop = new TrainingLoop(config.ToSchedule(), deviceSpec); // resolves the device once
-        // The same rule as pretraining: oneDNN's CPU conv backward is wrong below 16 input channels; wide encoders keep its speed.
-        if (Device.type == DeviceType.CPU && config.Encoder.BaseWidth < 16) CpuConvolutionFix.Apply();
-        torch.manual_seed(config.Seed); // equal seeds give equal initial weights
-        model = new ResNetClassifier(config.Encoder, config.NumClasses);
-        model.to(Device);
+        model = loop.Build(device => // seeded: equal seeds give equal initial weights; CPU workarounds from the model
+        {
+            var m = new ResNetClassifier(config.Encoder, config.NumClasses);
+            m.to(device);
+            return m;
+        });
     }
 
     /// <summary>Copies a pretrained encoder's weights (and BatchNorm statistics) into the backbone; <c>fc</c> keeps its initialisation.</summary>

@@ -8,7 +8,7 @@ using static TorchSharp.torch;
 namespace GeoSSL.Core.Engine;
 
 /// <summary>
-/// The one training loop: device chosen once, seeds, per-step learning-rate schedule (linear warm-up, cosine decay), SGD with
+/// The one training loop: device chosen once with its CPU workarounds (<see cref="CpuWorkarounds"/>), seeds, per-step learning-rate schedule (linear warm-up, cosine decay), SGD with
 /// momentum (<see cref="MomentumSgd"/>), a no-GC region around each step, a NaN guard, progress with named metrics,
 /// cancellation that writes a checkpoint, validation every epoch with early stopping and best-weight restore, and
 /// checkpoints that resume to exactly the uninterrupted run. A task (<see cref="ITrainingTask"/>) supplies the rest.
@@ -34,7 +34,10 @@ public sealed class TrainingLoop
     public T Build<T>(Func<Device, T> build)
     {
         torch.manual_seed(schedule.Seed);
-        return build(Device);
+        var built = build(Device);
+        if (built is ITrainingTask task) CpuWorkarounds.Apply(Device, task.Model);
+        else if (built is nn.Module module) CpuWorkarounds.Apply(Device, module);
+        return built;
     }
 
     public TrainingResult Run(ITrainingTask task, TrainingRunOptions? run = null)
@@ -43,6 +46,7 @@ public sealed class TrainingLoop
         run ??= new TrainingRunOptions();
         CheckRun(run);
         CpuThreads.Apply(run.Threads);
+        CpuWorkarounds.Apply(Device, task.Model);
         long stepsPerEpoch = task.StepsPerEpoch;
         if (stepsPerEpoch < 1) throw new ArgumentException($"The {task.Kind} task has no steps in an epoch (too little data for one batch?).", nameof(task));
         using var optimizer = new MomentumSgd(task.TrainableParameters(), schedule.SgdMomentum, schedule.WeightDecay);

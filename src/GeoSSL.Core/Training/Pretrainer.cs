@@ -31,8 +31,6 @@ public sealed class Pretrainer : IDisposable
         config.Validate();
         this.config = config;
         loop = new TrainingLoop(PretrainTask.ScheduleOf(config), deviceSpec);
-        // Only narrow encoders hit the oneDNN fault (layers under 16 channels); wide ones keep oneDNN, ~3x faster here.
-        if (loop.Device.type == DeviceType.CPU && config.Model.Encoder.BaseWidth < 16) CpuConvolutionFix.Apply();
         model = loop.Build(device =>
         {
             var m = new GeoMoco(config.Model);
