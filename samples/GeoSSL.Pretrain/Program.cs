@@ -25,6 +25,7 @@ var argsMap = ParseArgs(args.Skip(verbGiven ? 1 : 0).ToArray());
 string verb = verbGiven ? args[0] : "pretrain";
 if (verb == "finetune") return FineTuneCommand.Run(argsMap, FindBundledManifest("eurosat-subset"));
 if (verb == "pretrain-scenes") return SceneCommand.Run(argsMap);
+if (verb == "detect-changes") return ChangeCommand.Run(argsMap);
 string repoData = FindBundledManifest("oscd-subset");
 string manifest = Path.GetFullPath(argsMap.GetValueOrDefault("manifest", repoData));
 var ml = new MLContext(seed: 1);
@@ -62,7 +63,7 @@ if (verb == "featurize")
     }
     return 0;
 }
-if (verb != "pretrain") { Console.Error.WriteLine($"Unknown command '{verb}'. Use 'pretrain', 'pretrain-scenes', 'finetune' or 'featurize'."); return 2; }
+if (verb != "pretrain") { Console.Error.WriteLine($"Unknown command '{verb}'. Use 'pretrain', 'pretrain-scenes', 'finetune', 'featurize' or 'detect-changes'."); return 2; }
 
 string? resume = argsMap.GetValueOrDefault("resume");
 string outDir = Path.GetFullPath(argsMap.GetValueOrDefault("out")

@@ -22,6 +22,7 @@ public sealed class DenseTask : ITrainingTask, IDisposable
     private readonly IReadOnlyList<DenseScene> validation;
     private readonly DenseWindowSampler sampler;
     private readonly InputNormalizer normalizer;
+    private readonly DensePredictor predictor;
     private readonly DenseLoss loss;
     private readonly float[][] dates;
     private readonly byte[] mask;
@@ -53,6 +54,7 @@ public sealed class DenseTask : ITrainingTask, IDisposable
             options.DiceWeight);
         Model = new DenseModel(options.Model);
         Model.to(device);
+        predictor = new DensePredictor(Model, options, this.input, options.Threshold, device, ownsModel: false);
         dates = Enumerable.Range(0, inputs).Select(_ => new float[options.BatchSize * sampler.SamplesPerDate]).ToArray();
         mask = new byte[options.BatchSize * sampler.MaskPixels];
         Train = train;
@@ -65,7 +67,7 @@ public sealed class DenseTask : ITrainingTask, IDisposable
     public ImageInputSpec Input => input;
 
     public string Kind => options.Model.Inputs == 2 ? "change-detection" : "segmentation";
-    public string SettingsJson => ConfigJson.SerializeValue(new { Options = options, Input = input });
+    public string SettingsJson => ConfigJson.SerializeValue(new DenseSettings(options, input));
     public string DataJson => ConfigJson.SerializeValue(new
     {
         Train = Train.Select(s => $"{s.Name} {s.Width}x{s.Height}").ToArray(), Validation = validation.Select(s => $"{s.Name} {s.Width}x{s.Height}").ToArray(),
@@ -128,12 +130,8 @@ public sealed class DenseTask : ITrainingTask, IDisposable
         return best.F1 > double.NegativeInfinity ? best : (0.5f, double.NaN);
     }
 
-    private static ChangeMetrics Confusion(IEnumerable<(DenseScene Scene, float[] Probability)> predictions, float threshold)
-    {
-        var metrics = new ChangeMetrics();
-        foreach (var (scene, probability) in predictions) metrics.Add(scene.Name, probability, scene.Mask.Span, threshold);
-        return metrics;
-    }
+    private static ChangeMetrics Confusion(IEnumerable<(DenseScene Scene, float[] Probability)> predictions, float threshold) =>
+        DensePredictor.Confusion(predictions, threshold);
 
     /// <summary>The positive class's scores of a pooled confusion, as the loop's named metrics.</summary>
     public static IReadOnlyDictionary<string, double> Scores(BinaryConfusion c) => new Dictionary<string, double>
@@ -145,24 +143,10 @@ public sealed class DenseTask : ITrainingTask, IDisposable
     /// Predicts whole scenes with overlapping windows and scores them per scene and pooled (eval mode, no gradients), at
     /// <paramref name="threshold"/> (default: the options' threshold).
     /// </summary>
-    public ChangeMetrics Evaluate(IEnumerable<DenseScene> scenes, float? threshold = null)
-    {
-        using var _ = no_grad();
-        return Confusion(scenes.Select(s => (s, PredictPositive(s))), threshold ?? options.Threshold);
-    }
+    public ChangeMetrics Evaluate(IEnumerable<DenseScene> scenes, float? threshold = null) => predictor.Evaluate(scenes, threshold);
 
     /// <summary>Probability of the positive class (change) per pixel of a whole scene, row-major [H * W].</summary>
-    public float[] PredictPositive(DenseScene scene)
-    {
-        using var scope = NewDisposeScope();
-        using var _ = no_grad();
-        var inference = new SlidingWindowInference(options.WindowSize, options.ValidationStride ?? options.WindowSize / 2);
-        var images = Enumerable.Range(0, options.Model.Inputs)
-            .Select(d => normalizer.Normalize(normalizer.ToUnitScale(scene.Scene.Samples(d).Span, 1, scene.Height, scene.Width, Device)).squeeze(0))
-            .ToArray();
-        var probabilities = inference.PredictProbabilities(Model, images.Length == 2 ? cat(images, 0) : images[0]);
-        return probabilities[1].cpu().contiguous().data<float>().ToArray();
-    }
+    public float[] PredictPositive(DenseScene scene) => predictor.PredictPositive(scene);
 
     public void Dispose() => Model.Dispose();
 }
