@@ -30,6 +30,7 @@ internal static class ChangeDetection
         string root = Path.Combine(SharedData.Root(args), "data", "oscd-change");
         string outDir = args.Get("out", $"benchmarks/results/change-{DateTime.UtcNow:yyyy-MM-dd}");
         Directory.CreateDirectory(outDir);
+        if (args.Get("merge") is { } merge) return Merge(merge.Split(','), outDir, args);
         var encoders = args.Get("encoders", "random,imagenet").Split(',');
         var modes = args.Get("modes", "frozen,finetuned").Split(',');
         var seeds = args.Get("seeds", "1").Split(',').Select(int.Parse).ToArray();
@@ -136,6 +137,17 @@ internal static class ChangeDetection
                 string.Join(" | ", cities.Select(c => r.CityF1.TryGetValue(c, out var f) ? f.ToString("F3", CultureInfo.InvariantCulture) : "")) + $" | {r.BestEpoch} | {r.Seconds:F0} |");
         WriteSummary(md, rows);
         AtomicFile.WriteAllBytes(Path.Combine(outDir, "results.md"), Encoding.UTF8.GetBytes(md.ToString()));
+        ChangeChart.Write(rows.Select(r => (Path.GetFileNameWithoutExtension(r.Encoder), r.Mode, r.F1)).ToList(), Path.Combine(outDir, "results.png"));
+    }
+
+    /// <summary>Rows of earlier runs (their results.json) written as one report: e.g. the fine-tuned seeds and the frozen rows.</summary>
+    private static int Merge(IEnumerable<string> files, string outDir, BenchmarkArgs args)
+    {
+        var options = new JsonSerializerOptions { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
+        var rows = files.SelectMany(f => JsonSerializer.Deserialize<List<Row>>(File.ReadAllBytes(f), options) ?? []).ToList();
+        Write(rows, outDir, args);
+        Console.WriteLine($"Merged {rows.Count} rows into {outDir}");
+        return 0;
     }
 
     /// <summary>Mean ± sample std over seeds per encoder and mode: a difference between encoders counts only beyond that spread.</summary>
