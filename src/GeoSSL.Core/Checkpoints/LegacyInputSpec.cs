@@ -10,7 +10,7 @@ namespace GeoSSL.Core.Checkpoints;
 internal static class LegacyInputSpec
 {
     /// <summary>
-    /// Adds "Input" to <paramref name="root"/> when it is missing, from <paramref name="holder"/>'s Mean/Std/MeanImage.
+    /// Adds "Input" to the JSON's root object (<paramref name="json"/>) when it is missing, from <paramref name="holder"/>'s Mean/Std/MeanImage.
     /// Returns the JSON unchanged when the file is new enough to have one.
     /// </summary>
     public static string Upgrade(string json, Func<JsonObject, JsonObject?> holder, Func<JsonObject, int?> size)

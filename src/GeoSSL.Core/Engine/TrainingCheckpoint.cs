@@ -189,7 +189,7 @@ public static class TrainingCheckpoint
     /// <summary>Kind of pretraining runs: their checkpoints are also where encoders are read from.</summary>
     public const string PretrainingKind = "pretraining";
 
-    /// <summary>True when <paramref name="path"/> starts like a file written by <see cref="Save"/>.</summary>
+    /// <summary>True when <paramref name="path"/> starts like a file written by <see cref="Save(string, ITrainingTask, TrainingSchedule, LoopState, MomentumSgd)"/>.</summary>
     public static bool IsTrainingCheckpoint(string path) => ReadMagic(path) == Magic;
 
     /// <summary>The task kind of a training checkpoint, or null when <paramref name="path"/> is not a readable one.</summary>

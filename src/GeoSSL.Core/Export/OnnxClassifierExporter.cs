@@ -46,16 +46,11 @@ public static class OnnxClassifierExporter
         if (options.MeanImage is not null) throw new ArgumentException("Classifiers normalise per channel; reduce the mean image to its channel means.", nameof(options));
         var model = OnnxEncoderExporter.BuildModel(classifier.Encoder, options with { OutputName = FeaturesName, GraphName = "geossl_classifier" });
         var graph = model.Graph;
-        var used = new HashSet<string>(graph.Initializer.Select(i => i.Name).Concat(graph.Node.SelectMany(n => n.Output)).Concat(graph.Input.Select(i => i.Name)), StringComparer.Ordinal);
+        var builder = new OnnxGraphBuilder(graph); // the head continues the encoder's graph with the same builder
         foreach (var name in new[] { options.OutputName, options.LabelIndexName })
-            if (used.Contains(name)) throw new ArgumentException($"Output name '{name}' is already used inside the encoder graph; choose another.", nameof(options));
-        used.UnionWith(new[] { options.OutputName, options.LabelIndexName });
-        string Fresh(string hint)
-        {
-            string n = hint;
-            for (int i = 1; !used.Add(n); i++) n = $"{hint}_{i}";
-            return n;
-        }
+            if (builder.IsUsed(name)) throw new ArgumentException($"Output name '{name}' is already used inside the encoder graph; choose another.", nameof(options));
+        builder.Reserve(options.OutputName);
+        builder.Reserve(options.LabelIndexName);
 
         float[] weight, bias;
         using (no_grad())
@@ -65,13 +60,12 @@ public static class OnnxClassifierExporter
             bias = classifier.Fc.bias!.detach().to(ScalarType.Float32, CPU).contiguous().data<float>().ToArray();
         }
         int d = classifier.Encoder.FeatureDimension;
-        string wName = AddInitializer(graph, Fresh("fc.weight"), weight, k, d);
-        string bName = AddInitializer(graph, Fresh("fc.bias"), bias, k);
-        string logits = Fresh("classifier.logits");
-        AddNode(graph, "Gemm", [FeaturesName, wName, bName], logits, OnnxGraphBuilder.Int("transB", 1));
-        AddNode(graph, "Softmax", [logits], options.OutputName, OnnxGraphBuilder.Int("axis", 1));
-        AddNode(graph, "ArgMax", [options.OutputName], options.LabelIndexName,
-            OnnxGraphBuilder.Int("axis", 1), OnnxGraphBuilder.Int("keepdims", 1), OnnxGraphBuilder.Int("select_last_index", 0));
+        string wName = builder.AddInitializer("fc.weight", weight, k, d);
+        string bName = builder.AddInitializer("fc.bias", bias, k);
+        string logits = builder.AddNode("Gemm", "classifier.logits", [FeaturesName, wName, bName], [OnnxGraphBuilder.Int("transB", 1)]);
+        builder.AddNode("Softmax", "probabilities", [logits], [OnnxGraphBuilder.Int("axis", 1)], outputName: options.OutputName);
+        builder.AddNode("ArgMax", "label_index", [options.OutputName],
+            [OnnxGraphBuilder.Int("axis", 1), OnnxGraphBuilder.Int("keepdims", 1), OnnxGraphBuilder.Int("select_last_index", 0)], outputName: options.LabelIndexName);
 
         graph.Output.Clear();
         graph.Output.Add(OnnxGraphBuilder.FloatTensorInfo(options.OutputName, OnnxEncoderExporter.BatchDimension, (long)k));
@@ -85,24 +79,6 @@ public static class OnnxClassifierExporter
         SetMetadata(model, "geossl.classes", k.ToString(CultureInfo.InvariantCulture));
         if (options.ClassNames is not null) SetMetadata(model, "geossl.class_names", JsonSerializer.Serialize(options.ClassNames));
         return model;
-    }
-
-    private static string AddInitializer(GraphProto graph, string name, float[] values, params long[] dims)
-    {
-        var t = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Float };
-        t.Dims.AddRange(dims);
-        t.RawData = ByteString.CopyFrom(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()));
-        graph.Initializer.Add(t);
-        return name;
-    }
-
-    private static void AddNode(GraphProto graph, string op, string[] inputs, string output, params AttributeProto[] attributes)
-    {
-        var node = new NodeProto { OpType = op, Name = $"{op}_{graph.Node.Count}" };
-        node.Input.AddRange(inputs);
-        node.Output.Add(output);
-        node.Attribute.AddRange(attributes);
-        graph.Node.Add(node);
     }
 
     private static void SetMetadata(ModelProto model, string key, string value)

@@ -14,6 +14,20 @@ internal sealed class OnnxGraphBuilder
 
     public OnnxGraphBuilder(string graphName) => Graph.Name = graphName;
 
+    /// <summary>
+    /// Continues an existing graph (e.g. an encoder's, to put a classifier head on it): every name already in it (inputs,
+    /// initializers, node outputs) is reserved, so added values never collide with it.
+    /// </summary>
+    public OnnxGraphBuilder(GraphProto graph)
+    {
+        Graph = graph;
+        foreach (var name in graph.Input.Select(i => i.Name).Concat(graph.Initializer.Select(i => i.Name)).Concat(graph.Node.SelectMany(n => n.Output)))
+            names.Add(name);
+    }
+
+    /// <summary>True when <paramref name="name"/> is already a value of the graph or reserved.</summary>
+    public bool IsUsed(string name) => names.Contains(name);
+
     /// <summary>Reserves a name (graph input/output) so generated names never collide with it.</summary>
     public void Reserve(string name)
     {

@@ -5,7 +5,7 @@ namespace GeoSSL.MLNet.ChangeDetection;
 
 /// <summary>
 /// The trained change detector that <see cref="GeoChangeDetectionEstimator.Fit"/> returns: a thin view over
-/// <see cref="StockChain"/> (LoadImages/ResizeImages/ExtractPixels or CopyColumns per date, ApplyOnnxModel, DropColumns)
+/// <see cref="StockChainTransformer.StockChain"/> (LoadImages/ResizeImages/ExtractPixels or CopyColumns per date, ApplyOnnxModel, DropColumns)
 /// that adds the change probability column (float[H*W], dimensions [H, W]). Saving writes that chain, so a model loaded
 /// with <c>mlContext.Model.Load</c> is ML.NET's own transforms and needs nothing from this package.
 /// </summary>

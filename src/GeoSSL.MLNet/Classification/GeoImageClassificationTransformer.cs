@@ -5,7 +5,7 @@ namespace GeoSSL.MLNet.Classification;
 
 /// <summary>
 /// The trained classifier that <see cref="GeoImageClassifierEstimator.Fit"/> returns: a thin view over
-/// <see cref="StockChain"/>, a chain of ML.NET's own transforms (LoadImages, ResizeImages, ExtractPixels, or CopyColumns for a tensor column; ApplyOnnxModel,
+/// <see cref="StockChainTransformer.StockChain"/>, a chain of ML.NET's own transforms (LoadImages, ResizeImages, ExtractPixels, or CopyColumns for a tensor column; ApplyOnnxModel,
 /// Hash, MapValue, MapValueToKey, DropColumns) that adds <c>Score</c> (class probabilities, slot names = class names) and
 /// <c>PredictedLabel</c> (a key with the label's values). Every call is delegated to that chain, and saving writes it, so
 /// a model loaded with <c>mlContext.Model.Load</c> is that stock chain and needs nothing from this package.

@@ -1,7 +1,6 @@
 using GeoSSL.Core.Engine;
 using GeoSSL.Core.Augmentation;
 using GeoSSL.Core.Classification;
-using GeoSSL.Core.Engine;
 using GeoSSL.Core.Contrastive;
 using GeoSSL.Core.Export;
 using GeoSSL.Core.Networks;
