@@ -7,6 +7,7 @@ using GeoSSL.Core.Networks;
 using GeoSSL.Data.Dense;
 using GeoSSL.Data.Files;
 using GeoSSL.Data.Input;
+using GeoSSL.Data.Rasters;
 using GeoSSL.Data.Records;
 
 namespace GeoSSL.Samples.Pretrain;
@@ -138,19 +139,10 @@ internal static class ChangeCommand
     {
         var bands = train[0].Scene.Bands;
         if (bands.SequenceEqual(ImageInputSpec.RgbBands)) return ImageInputSpec.Rgb(window) with { SampleType = SampleType.Float32 };
-        var mean = new double[bands.Count];
-        var square = new double[bands.Count];
-        long pixels = 0;
-        foreach (var city in train)
-        {
-            var samples = city.Scene.Samples(0).Span;
-            int plane = city.Height * city.Width;
-            for (int b = 0; b < bands.Count; b++)
-                for (int i = 0; i < plane; i++) { double x = samples[b * plane + i] / 10000.0; mean[b] += x; square[b] += x * x; }
-            pixels += plane;
-        }
-        var mu = mean.Select(m => (float)(m / pixels)).ToArray();
-        var sd = square.Select((s, b) => (float)Math.Sqrt(Math.Max(s / pixels - (double)mu[b] * mu[b], 1e-12))).ToArray();
+        // Date 1 of every training city, scaled to reflectance; the statistics the encoder is normalised with.
+        var stats = BandStatistics.Compute(train.Select(c => c.Scene.Samples(0).ToArray().Select(v => v / 10000f).ToArray()), bands.Count);
+        var mu = stats.Mean.Select(m => (float)m).ToArray();
+        var sd = stats.Std.Select(s => (float)Math.Max(s, 1e-6)).ToArray();
         return ImageInputSpec.Multispectral(bands.ToList(), window, mu, sd, SampleType.Float32);
     }
 
