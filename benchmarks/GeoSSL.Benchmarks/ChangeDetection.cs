@@ -126,7 +126,7 @@ internal static class ChangeDetection
         md.AppendLine("# OSCD change detection: one siamese U-Net, different encoders (issue 17)");
         md.AppendLine();
         md.AppendLine($"Fixed city split (train {string.Join(", ", CitySplit.Oscd.Train)}; validation {string.Join(", ", CitySplit.Oscd.Validation)} for early " +
-            $"stopping on F1 at the best threshold, which is then used on the test cities; test {string.Join(", ", CitySplit.Oscd.Test)}). Settings: {string.Join(" ", Environment.GetCommandLineArgs().Skip(1))}. " +
+            $"stopping on F1 at the best threshold, which is then used on the test cities; test {string.Join(", ", CitySplit.Oscd.Test)}). Settings: {args.Get("settings") ?? string.Join(" ", Environment.GetCommandLineArgs().Skip(1))}. " +
             $"{Environment.ProcessorCount} cores, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC. F1/IoU/precision/recall of the change class pooled over the test cities' pixels.");
         md.AppendLine();
         var cities = rows.SelectMany(r => r.CityF1.Keys).Distinct().ToList();
