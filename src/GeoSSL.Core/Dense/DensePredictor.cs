@@ -115,7 +115,6 @@ public sealed class DensePredictor : IDisposable
         {
             TrainingCheckpoint.LoadWeights(path, model, info.Kind);
             model.to(device);
-            CpuWorkarounds.Apply(device, model);
             var best = info.BestEpoch is { } b && b <= info.Epochs.Count ? info.Epochs[b - 1] : null;
             float threshold = best?.ValidationMetric("threshold_tuned") is { } t ? (float)t : settings.Options.Threshold;
             return new DensePredictor(model, settings.Options, settings.Input, threshold, device, ownsModel: true);

@@ -17,6 +17,47 @@ public static class CpuConvolutionFix
     [DllImport("libtorch_cpu", EntryPoint = "_ZN2at7Context20setUserEnabledMkldnnEb")]
     private static extern void SetUserEnabledMkldnn(IntPtr context, [MarshalAs(UnmanagedType.I1)] bool enabled);
 
+    [DllImport("libtorch_cpu", EntryPoint = "_ZNK2at7Context17userEnabledMkldnnEv")]
+    [return: MarshalAs(UnmanagedType.I1)]
+    private static extern bool UserEnabledMkldnn(IntPtr context);
+
+    /// <summary>
+    /// Disables oneDNN convolutions until the returned scope is disposed, then puts back the setting found: a narrow model's
+    /// run does not change the arithmetic of the wide models trained after it in the same process.
+    /// </summary>
+    public static IDisposable Scope()
+    {
+        if (!OperatingSystem.IsLinux()) return NoScope.Instance;
+        try
+        {
+            _ = TorchSharp.torch.CPU;
+            bool before = UserEnabledMkldnn(GlobalContext());
+            SetUserEnabledMkldnn(GlobalContext(), false);
+            return new Restore(before);
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            return NoScope.Instance;
+        }
+    }
+
+    private sealed class Restore(bool enabled) : IDisposable
+    {
+        private bool done;
+        public void Dispose()
+        {
+            if (done) return;
+            done = true;
+            SetUserEnabledMkldnn(GlobalContext(), enabled);
+        }
+    }
+
+    private sealed class NoScope : IDisposable
+    {
+        public static readonly NoScope Instance = new();
+        public void Dispose() { }
+    }
+
     /// <summary>Disables oneDNN convolutions (cheap, idempotent; called by every CPU trainer); returns whether the switch was reached.</summary>
     public static bool Apply()
     {

@@ -34,10 +34,7 @@ public sealed class TrainingLoop
     public T Build<T>(Func<Device, T> build)
     {
         torch.manual_seed(schedule.Seed);
-        var built = build(Device);
-        if (built is ITrainingTask task) CpuWorkarounds.Apply(Device, task.Model);
-        else if (built is nn.Module module) CpuWorkarounds.Apply(Device, module);
-        return built;
+        return build(Device);
     }
 
     public TrainingResult Run(ITrainingTask task, TrainingRunOptions? run = null)
@@ -46,7 +43,7 @@ public sealed class TrainingLoop
         run ??= new TrainingRunOptions();
         CheckRun(run);
         CpuThreads.Apply(run.Threads);
-        CpuWorkarounds.Apply(Device, task.Model);
+        using var workarounds = CpuWorkarounds.ForTraining(Device, task.Model); // for this run only
         long stepsPerEpoch = task.StepsPerEpoch;
         if (stepsPerEpoch < 1) throw new ArgumentException($"The {task.Kind} task has no steps in an epoch (too little data for one batch?).", nameof(task));
         using var optimizer = new MomentumSgd(task.TrainableParameters(), schedule.SgdMomentum, schedule.WeightDecay);
