@@ -35,7 +35,7 @@ public sealed class FineTuner : IDisposable
         this.config = config;
         normalizer = new InputNormalizer(config.Input);
         loop = new TrainingLoop(config.ToSchedule(), deviceSpec); // resolves the device once
-        model = loop.Build(device => // seeded: equal seeds give equal initial weights; CPU workarounds from the model
+        model = loop.Build(device => // seeded: equal seeds give equal initial weights (the loop applies CPU workarounds per run)
         {
             var m = new ResNetClassifier(config.Encoder, config.NumClasses);
             m.to(device);
