@@ -1,16 +1,18 @@
 // A brand-new consumer of the GeoSSL packages (only package references, as a NuGet user has them): pretrain on the
 // bundled tiles for one epoch, featurize, save with ML.NET, reload, and check the reloaded model gives the same features.
 using GeoSSL.Core.Networks;
+using GeoSSL.Data.Manifests;
 using GeoSSL.MLNet.Options;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
 string tiles = args[0]; // samples/data/oscd-subset of the repository
 var ml = new MLContext(seed: 1);
-var data = ml.Data.LoadFromTextFile<Row>(Path.Combine(tiles, "manifest.csv"), separatorChar: ',', hasHeader: true);
+// The library's manifest loader: ImagePath resolved against the folder, the Date column read as Timestamp.
+var data = ml.Data.LoadGeoManifest(Path.Combine(tiles, "manifest.csv"), new ManifestColumns { ImageFolder = tiles, Timestamp = "Date" });
 var estimator = ml.Transforms.GeoContrastivePretrain(new GeoContrastivePretrainOptions
 {
-    ImageFolder = tiles, TimestampColumnName = "Date", Architecture = ResNetDepth.ResNet18, BaseWidth = 16,
+    TimestampColumnName = "Timestamp", Architecture = ResNetDepth.ResNet18, BaseWidth = 16,
     ImageSize = 32, BatchSize = 64, QueueSize = 256, Epochs = 1, GeoClusters = 8, Device = "cpu",
 });
 var featurizer = estimator.Fit(data);
@@ -22,16 +24,6 @@ float[] a = First(featurizer), b = First(loaded);
 if (a.Length == 0 || !a.SequenceEqual(b)) { Console.Error.WriteLine($"FAIL: reloaded features differ ({a.Length} vs {b.Length} floats)"); return 1; }
 Console.WriteLine($"OK: {estimator.LastReport!.Epochs.Count} epoch, loss {estimator.LastReport.Epochs[0].Loss:F3}, {a.Length} features, same after reload");
 return 0;
-
-public sealed class Row
-{
-    [LoadColumn(0)] public string ImagePath { get; set; } = "";
-    [LoadColumn(1)] public string LocationId { get; set; } = "";
-    [LoadColumn(2)] public string City { get; set; } = "";
-    [LoadColumn(3)] public double Latitude { get; set; }
-    [LoadColumn(4)] public double Longitude { get; set; }
-    [LoadColumn(5)] public string Date { get; set; } = "";
-}
 
 public sealed class Features
 {
