@@ -58,7 +58,7 @@ public sealed class GeoImageFeaturizer : ITransformer, ICanSaveModel, IDisposabl
     /// What the encoder takes (bands, sample scale, normalisation, size), as stored in the ONNX metadata by GeoSSL exports;
     /// null for an ONNX file from elsewhere.
     /// </summary>
-    public GeoSSL.Data.Input.ImageInputSpec? Input => input.Value;
+    internal GeoSSL.Data.Input.ImageInputSpec? Input => input.Value;
 
     // Parsing the model's protobuf (tens of MB for a ResNet) once, not at every read of Input.
     private Lazy<GeoSSL.Data.Input.ImageInputSpec?> input => inputSpec ??= new(() => OnnxModelIo.ReadInputSpec(EncoderOnnx, "featurizer"));
