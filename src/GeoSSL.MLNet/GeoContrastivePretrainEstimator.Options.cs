@@ -175,7 +175,9 @@ public sealed partial class GeoContrastivePretrainEstimator
         /// <see cref="ImageColumnName"/> (paths are relative to <see cref="MonitorImageFolder"/>) and <see cref="MonitorLabelColumnName"/>.
         /// </summary>
         public IDataView? MonitorData { get; set; }
+        /// <summary>Folder that MonitorData's relative image paths are resolved against (null: the current directory).</summary>
         public string? MonitorImageFolder { get; set; }
+        /// <summary>Label column of MonitorData (text or key). Default "Label".</summary>
         public string MonitorLabelColumnName { get; set; } = "Label";
         /// <summary>Neighbours of the kNN monitor (20), votes weighted by exp(cosine / 0.07).</summary>
         public int KnnNeighbors { get; set; } = 20;

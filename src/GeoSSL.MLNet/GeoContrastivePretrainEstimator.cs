@@ -47,6 +47,7 @@ public sealed partial class GeoContrastivePretrainEstimator : IEstimator<GeoImag
     /// <summary>Report of the last Fit (losses per epoch, clusters, the encoder as ONNX); null before the first.</summary>
     public GeoPretrainReport? LastReport { get; private set; }
 
+    /// <summary>Pretrains the encoder on the rows (see <see cref="Options"/>) and returns the featurizer; <see cref="LastReport"/> tells what happened.</summary>
     public GeoImageFeaturizer Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
@@ -229,6 +230,7 @@ public sealed partial class GeoContrastivePretrainEstimator : IEstimator<GeoImag
         return buffer;
     }
 
+    /// <inheritdoc />
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
         foreach (var (column, option) in new[] { (options.ImageColumnName, nameof(options.ImageColumnName)), (options.LatitudeColumnName, nameof(options.LatitudeColumnName)),

@@ -36,6 +36,7 @@ public sealed partial class GeoChangeDetectionEstimator : IEstimator<GeoChangeDe
     /// <summary>Report of the last Fit (training result, validation change scores, the detector as ONNX); null before the first.</summary>
     public GeoChangeDetectionReport? LastReport { get; private set; }
 
+    /// <summary>Trains the change detector on the rows (and validates on ValidationSet) and returns it as stock ML.NET transforms.</summary>
     public GeoChangeDetectionTransformer Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
@@ -86,6 +87,7 @@ public sealed partial class GeoChangeDetectionEstimator : IEstimator<GeoChangeDe
         return new GeoChangeDetectionTransformer(new TransformerChain<ITransformer>(Flatten(stock).ToArray()), options.OutputColumnName, options.ImageSize, onnx);
     }
 
+    /// <inheritdoc />
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
         options.Validate();

@@ -39,6 +39,7 @@ public sealed partial class GeoImageClassifierTrainer : IEstimator<GeoImageClass
     /// <summary>Report of the last Fit (per-epoch losses and accuracies, best epoch, early stopping, the classifier as ONNX); null before the first.</summary>
     public GeoImageClassifierReport? LastReport { get; private set; }
 
+    /// <summary>Fine-tunes encoder and head on the rows (validating on ValidationSet) and returns stock ML.NET transforms adding Score and PredictedLabel.</summary>
     public GeoImageClassificationTransformer Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
@@ -137,6 +138,7 @@ public sealed partial class GeoImageClassifierTrainer : IEstimator<GeoImageClass
         return new GeoImageClassificationTransformer(new TransformerChain<ITransformer>(Flatten(stock).ToArray()), classes.Names, options.ImageSize, onnx);
     }
 
+    /// <inheritdoc />
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
         ValidateOptions();
