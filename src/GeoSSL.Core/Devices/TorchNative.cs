@@ -25,14 +25,15 @@ internal static class TorchNative
         }
         catch (Exception e) when (e is TypeInitializationException or NotSupportedException or DllNotFoundException)
         {
-            throw new InvalidOperationException(Explain(Innermost(e).Message), e);
+            throw new InvalidOperationException(Explain(Innermost(e).Message, Candidates()), e);
         }
     }
 
     /// <summary>The message for a failed load: which library, which cause, which fix.</summary>
-    internal static string Explain(string torchSharpMessage)
+    /// <param name="candidates">Where the app's copy of libLibTorchSharp.so may be.</param>
+    internal static string Explain(string torchSharpMessage, IEnumerable<string> candidates)
     {
-        var libraries = Candidates().Where(File.Exists).ToList();
+        var libraries = candidates.Where(File.Exists).ToList();
         if (libraries.Count == 0)
             return "TorchSharp's native library is not in this app's output: add <PackageReference Include=\"TorchSharp-cpu\" Version=\"0.107.0\" /> " +
                 $"(or TorchSharp-cuda-linux / TorchSharp-cuda-windows) to the project that runs GeoSSL. TorchSharp said: {torchSharpMessage}";
@@ -66,7 +67,7 @@ internal static class TorchNative
     }
 
     // Where .NET looks for a native asset of a framework-dependent app: the app folder and its runtimes/<rid>/native.
-    private static IEnumerable<string> Candidates()
+    internal static IEnumerable<string> Candidates()
     {
         var folders = new[] { AppContext.BaseDirectory, Path.GetDirectoryName(typeof(TorchSharp.torch).Assembly.Location) }
             .Where(f => !string.IsNullOrEmpty(f)).Distinct();
