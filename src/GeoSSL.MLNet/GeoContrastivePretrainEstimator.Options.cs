@@ -109,11 +109,18 @@ public sealed partial class GeoContrastivePretrainEstimator
         /// <summary>Per-band normalisation std; null (default) as for <see cref="Mean"/>.</summary>
         public float[]? Std { get; set; }
         /// <summary>
-        /// Per-pixel mean (0..1 scale) subtracted instead of <see cref="Mean"/>, resized to <see cref="ImageSize"/> for training
-        /// and to the featurization size in the exported ONNX. For weights trained that way, e.g. ML.NET's ImageNet ResNet18:
-        /// <c>MlNetResNetPreprocessing.ReadMeanImage("ResNetPreprocess.onnx")</c> with Std 1/255. Null (default): per-channel mean.
+        /// A per-pixel mean image subtracted instead of <see cref="Mean"/>, read from ML.NET's <c>ResNetPreprocess.onnx</c>
+        /// (package Microsoft.ML.DnnImageFeaturizer.ResNet18, folder DnnImageModels/ResNetPrepOnnx), as ML.NET's ImageNet
+        /// ResNet18 was trained; use it with Std 1/255 and that model as <see cref="InitialWeightsPath"/>. Resized to
+        /// <see cref="ImageSize"/> for training and to the featurization size in the exported ONNX. Null (default): per-channel mean.
         /// </summary>
+        public string? MeanImageFile { get; set; }
+
+        /// <summary>The mean image itself (tests and benchmarks); <see cref="MeanImageFile"/> is read when this is null.</summary>
         internal MeanImage? MeanImage { get; set; }
+
+        internal MeanImage? ResolveMeanImage() =>
+            MeanImage ?? (MeanImageFile is null ? null : Core.Import.MlNetResNetPreprocessing.ReadMeanImage(MeanImageFile));
 
         // ---- input (multispectral) --------------------------------------------------------------------------------
         /// <summary>

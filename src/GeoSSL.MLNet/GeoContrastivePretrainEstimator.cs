@@ -252,7 +252,7 @@ public sealed partial class GeoContrastivePretrainEstimator : IEstimator<GeoImag
 
     internal OnnxExportOptions ExportOptions(ImageInputSpec spec, int size, ProjectionHead? head) => new()
     {
-        Input = spec.WithSize(size, size) with { MeanImage = options.MeanImage }, Head = head,
+        Input = spec.WithSize(size, size) with { MeanImage = options.ResolveMeanImage() }, Head = head,
         PooledLayers = head is null ? options.PooledLayers : [4],
     };
 
@@ -267,10 +267,10 @@ public sealed partial class GeoContrastivePretrainEstimator : IEstimator<GeoImag
         if (kind != ImageColumnKind.Tensor)
         {
             TensorInputSpec.RequireRgbSettings(options.ImageColumnName, options.Bands, options.SampleDivisor);
-            return ImageInputSpec.Rgb(options.ImageSize, options.Mean, options.Std, options.MeanImage);
+            return ImageInputSpec.Rgb(options.ImageSize, options.Mean, options.Std, options.ResolveMeanImage());
         }
         return TensorInputSpec.ForTensorColumn(schema, options.ImageColumnName, options.ImageSize, options.Bands, options.SampleDivisor,
-            options.Mean, options.Std, options.MeanImage);
+            options.Mean, options.Std, options.ResolveMeanImage());
     }
 
     /// <summary>The spec with per-band mean/std of a seeded sample of the rows' scaled samples, for Mean/Std left null.</summary>

@@ -87,6 +87,19 @@ public sealed class PublicApiTests
         Assert.AreEqual("auto", MLContextEnvironment.Of(new MLContext(seed: 1).Transforms).Device("auto", strictLog), "without GpuDeviceId, auto stays auto");
     }
 
+    [TestMethod]
+    public void MeanImageFile_ReadsMlNetsPreprocessingMean()
+    {
+        string file = Path.Combine(AppContext.BaseDirectory, "DnnImageModels", "ResNetPrepOnnx", "ResNetPreprocess.onnx");
+        var options = new GeoContrastivePretrainEstimator.Options { MeanImageFile = file };
+        var expected = GeoSSL.Core.Import.MlNetResNetPreprocessing.ReadMeanImage(file);
+        var read = options.ResolveMeanImage()!;
+        Assert.AreEqual((expected.Channels, expected.Height, expected.Width), (read.Channels, read.Height, read.Width));
+        CollectionAssert.AreEqual(expected.Values, read.Values);
+        Assert.IsNull(new GeoContrastivePretrainEstimator.Options().ResolveMeanImage(), "default: per-channel means");
+        Assert.ThrowsExactly<FileNotFoundException>(() => new GeoContrastivePretrainEstimator.Options { MeanImageFile = file + ".missing" }.ResolveMeanImage());
+    }
+
     private static void AssertSame<TPublic, TCore>() where TPublic : struct, Enum where TCore : struct, Enum
     {
         CollectionAssert.AreEqual(Enum.GetNames<TCore>(), Enum.GetNames<TPublic>(), typeof(TPublic).Name);
