@@ -55,7 +55,7 @@ internal static class InfoCommand
         }
         else if (FindEncoder(info.TaskSettingsJson) is { } encoder) row("architecture", encoder);
         row("epochs done / planned", $"{info.Epoch} / {info.Schedule.Epochs}");
-        row("steps done", $"{info.GlobalStep} (step {info.StepInEpoch} of epoch {info.Epoch + 1})");
+        row("steps done", info.StepInEpoch > 0 ? $"{info.GlobalStep} (stopped at step {info.StepInEpoch} of epoch {info.Epoch + 1})" : $"{info.GlobalStep}");
         row("learning rate / seed", $"{info.Schedule.LearningRate.ToString(CultureInfo.InvariantCulture)} / {info.Schedule.Seed}");
         if (info.Epochs.Count > 0) row("last epoch", info.Epochs[^1].ToString());
         if (info.BestEpoch is { } best) row("best epoch", best + (info.EarlyStopped ? " (early stopped)" : ""));
