@@ -14,9 +14,12 @@ public static class GeoSslCli
     /// <summary>Shows stack traces of failures; on every verb.</summary>
     internal static readonly Option<bool> Verbose = new("--verbose") { Description = "Print the full exception on failure.", Recursive = true };
 
-    public static RootCommand BuildRoot(CliIo io)
+    public static Command BuildRoot(CliIo io)
     {
-        var root = new RootCommand("geossl: geography-aware self-supervised learning on satellite images (GeoSSL.MLNet on TorchSharp).");
+        // A plain command named geossl rather than RootCommand, whose name is the host process's (testhost, dotnet, ...).
+        var root = new Command("geossl", "geossl: geography-aware self-supervised learning on satellite images (GeoSSL.MLNet on TorchSharp).");
+        root.Options.Add(new HelpOption());
+        root.Options.Add(new VersionOption());
         root.Options.Add(Verbose);
         root.Subcommands.Add(PretrainCommand.Create(io));
         root.Subcommands.Add(FeaturizeCommand.Create(io));
@@ -35,18 +38,18 @@ public static class GeoSslCli
         ArgumentNullException.ThrowIfNull(io);
         var root = BuildRoot(io);
         var parsed = root.Parse(args);
+        if (args.Length == 0)
+        {
+            io.Error.WriteLine("error: no command given (see 'geossl --help')");
+            return ExitCodes.BadInput;
+        }
         // Help clears parse errors (e.g. `pretrain --help` without the required options); everything else must parse.
         if (parsed.Action is not HelpAction && parsed.Errors.Count > 0)
         {
             string verb = parsed.CommandResult.Command == root ? "" : " " + parsed.CommandResult.Command.Name;
             // An unknown token explains the other errors it causes (e.g. "required command was not provided"): report it first.
             var first = parsed.Errors.FirstOrDefault(e => parsed.UnmatchedTokens.Any(t => e.Message.Contains($"'{t}'", StringComparison.Ordinal))) ?? parsed.Errors[0];
-            io.Error.WriteLine($"error: {first.Message} (see 'geossl{verb} --help')");
-            return ExitCodes.BadInput;
-        }
-        if (parsed.CommandResult.Command == root && parsed.Action is not HelpAction && parsed.Tokens.Count == 0)
-        {
-            io.Error.WriteLine("error: no command given (see 'geossl --help')");
+            io.Error.WriteLine($"error: {Flatten(first.Message)} (see 'geossl{verb} --help')");
             return ExitCodes.BadInput;
         }
         var config = new InvocationConfiguration
@@ -69,6 +72,9 @@ public static class GeoSslCli
         }
     }
 
+    /// <summary>One line: System.CommandLine lists choices on lines of their own.</summary>
+    private static string Flatten(string message) => System.Text.RegularExpressions.Regex.Replace(message.Trim(), @"[ \t]*[\r\n]+\s*", ", ").Replace(":,", ":").Replace("?,", "?");
+
     /// <summary>The user's input (files, values) versus a failure of the run itself.</summary>
     internal static int Classify(Exception e, CancellationToken cancellationToken) => e switch
     {
@@ -85,7 +91,7 @@ public static class GeoSslCli
     {
         while (e is AggregateException { InnerExceptions.Count: 1 } || (e is InvalidOperationException or System.Reflection.TargetInvocationException && e.InnerException is not null))
             e = e.InnerException!;
-        string message = e.Message.Replace('\n', ' ').Replace("\r", "");
+        string message = Flatten(e.Message);
         return e is CliUsageException or GeoDataException or FileNotFoundException or DirectoryNotFoundException or InvalidDataException or ArgumentException
             ? message
             : $"{e.GetType().Name}: {message}";

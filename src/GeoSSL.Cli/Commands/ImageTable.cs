@@ -28,13 +28,21 @@ internal static class ImageTable
         var columns = new List<TextLoader.Column> { new(nameof(ImageRow.ImagePath), DataKind.String, header.ToList().IndexOf(imageColumn)) };
         if (label is not null) columns.Add(new(nameof(ImageRow.Label), DataKind.String, header.ToList().IndexOf(label)));
         var loader = ml.Data.CreateTextLoader(columns.ToArray(), separatorChar: ',', hasHeader: true, allowQuoting: true);
-        var rows = ml.Data.CreateEnumerable<ImageRow>(loader.Load(manifest), reuseRowObject: false).ToList();
+        var loaded = loader.Load(manifest);
+        var rows = label is not null
+            ? ml.Data.CreateEnumerable<ImageRow>(loaded, reuseRowObject: false).ToList()
+            : ml.Data.CreateEnumerable<PathOnly>(loaded, reuseRowObject: false).Select(p => new ImageRow { ImagePath = p.ImagePath }).ToList();
         if (rows.Count == 0) throw new CliUsageException($"--manifest: '{manifest}' has no rows.");
         string folder = imageFolder ?? Path.GetDirectoryName(manifest)!;
         foreach (var r in rows) r.ImagePath = Path.GetFullPath(Path.Combine(folder, r.ImagePath));
         if (label is not null && rows.FirstOrDefault(r => string.IsNullOrWhiteSpace(r.Label)) is { } unlabelled)
             throw new CliUsageException($"--manifest: '{manifest}' has a row without a label ({unlabelled.ImagePath}).");
         return (rows, label is not null);
+    }
+
+    private sealed class PathOnly
+    {
+        public string ImagePath { get; set; } = "";
     }
 
     public static List<ImageRow> FromFolder(string folder)
