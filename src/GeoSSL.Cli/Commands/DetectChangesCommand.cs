@@ -38,9 +38,10 @@ internal static class DetectChangesCommand
         var device = CliOptions.Device();
         var seed = CliOptions.Seed();
         var output = new Option<string>("--out") { Description = "Output folder.", Required = true, HelpName = "DIR" };
+        var resume = CliOptions.File("--resume", "training.ckpt of an interrupted training run to continue.");
         var command = new Command("detect-changes", "Train or apply a change-detection model on co-registered city image pairs.")
         {
-            cities, model, names, train, validation, test, bands, encoder, width, window, windows, batchSize, epochs, lr, freeze, threshold, device, seed, output,
+            cities, model, names, train, validation, test, bands, encoder, width, window, windows, batchSize, epochs, lr, freeze, threshold, device, seed, output, resume,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -64,18 +65,20 @@ internal static class DetectChangesCommand
             };
             io.Out.MarkupLineInterpolated($"Change detection: train {Names(trainCities)} | validation {Names(validationCities)} | test {Names(testCities)}");
             string changeModel = Path.Combine(outDir, "change.ckpt");
+            string trainingCheckpoint = Path.Combine(outDir, "training.ckpt");
+            string? resumeFrom = parse.GetValue(resume) is { } r ? Inputs.ExistingFile(r, "--resume") : null;
             TrainingResult result;
             try
             {
                 result = await TrainingProgressBar.RunAsync(io, "change detection", progress =>
-                    ChangeDetectionRun.Train(settings, trainCities, validationCities, changeModel,
-                        new TrainingRunOptions { Progress = progress, CancellationToken = cancellationToken }));
+                    ChangeDetectionRun.Train(settings, trainCities, validationCities, changeModel, new TrainingRunOptions
+                    {
+                        Progress = progress, CancellationToken = cancellationToken, CheckpointPath = trainingCheckpoint, ResumeFrom = resumeFrom,
+                    }));
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
-                // Change runs are minutes long and keep no training checkpoint: nothing to resume.
-                io.Error.WriteLine("Stopped; nothing saved (change runs are short: start again).");
-                return ExitCodes.Cancelled;
+                return StoppedRun.Report(io, trainingCheckpoint, parse);
             }
             LossChart.Write(Path.Combine(outDir, "loss.png"), result, "change detection");
             using var predictor = DensePredictor.Load(changeModel, settings.Device);

@@ -90,7 +90,7 @@ internal static class FinetuneCommand
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
-                return PretrainCommand.Stopped(io, trainingCheckpoint, "finetune", parse);
+                return StoppedRun.Report(io, trainingCheckpoint, parse);
             }
             using (model)
             {

@@ -89,7 +89,7 @@ internal static class PretrainCommand
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
-                return Stopped(io, checkpoint, "pretrain", parse);
+                return StoppedRun.Report(io, checkpoint, parse);
             }
             var report = estimator.LastReport!;
             string modelPath = Path.Combine(outDir, "featurizer.zip");
@@ -105,21 +105,5 @@ internal static class PretrainCommand
             return ExitCodes.Success;
         });
         return command;
-    }
-
-    /// <summary>After Ctrl+C: exit 130 and the exact command line that continues the run (or why there is none).</summary>
-    internal static int Stopped(CliIo io, string checkpoint, string verb, ParseResult parse)
-    {
-        if (File.Exists(checkpoint))
-        {
-            var args = parse.Tokens.Select(t => t.Value).ToList();
-            int at = args.IndexOf("--resume");
-            if (at >= 0) args.RemoveRange(at, Math.Min(2, args.Count - at));
-            io.Error.WriteLine($"Stopped; checkpoint written. Continue with: geossl {string.Join(" ", args.Select(Quote))} --resume {Quote(checkpoint)}");
-        }
-        else io.Error.WriteLine("Stopped before training started; nothing to resume.");
-        return ExitCodes.Cancelled;
-
-        static string Quote(string s) => s.Contains(' ') ? $"\"{s}\"" : s;
     }
 }

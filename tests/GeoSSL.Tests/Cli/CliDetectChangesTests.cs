@@ -36,6 +36,26 @@ public sealed class CliDetectChangesTests
     }
 
     [TestMethod]
+    public void DetectChanges_CancelledAfterTheFirstEpoch_Exits130WithATrainingCheckpoint_AndResumeFinishes()
+    {
+        string outDir = TestData.TempFolder("cli-change-cancel");
+        string[] args = ["detect-changes", "--cities", Cities, "--train", "bercy", "--validation", "nantes", "--test", "pisa",
+            "--epochs", "2", "--windows", "16", "--width", "8", "--device", "cpu", "--out", outDir];
+        using var stop = new CancellationTokenSource();
+        var stopped = CliHost.Run(_ => stop.Cancel(), stop.Token, args); // the change loop reports at epoch ends
+        Assert.AreEqual(ExitCodes.Cancelled, stopped.ExitCode, stopped.ToString());
+        string checkpoint = Path.Combine(outDir, "training.ckpt");
+        Assert.IsTrue(File.Exists(checkpoint), stopped.ToString());
+        StringAssert.Contains(stopped.Error, $"--resume {checkpoint}");
+        Assert.IsFalse(File.Exists(Path.Combine(outDir, "change.ckpt")), "a stopped run saves no model");
+
+        var resumed = CliHost.Run([.. args, "--resume", checkpoint]);
+        Assert.AreEqual(ExitCodes.Success, resumed.ExitCode, resumed.ToString());
+        Assert.IsTrue(File.Exists(Path.Combine(outDir, "change.ckpt")));
+        StringAssert.Matches(CliHost.Run("info", checkpoint).Out, new System.Text.RegularExpressions.Regex(@"epochs done / planned\s*│\s*2 / 2"));
+    }
+
+    [TestMethod]
     public void DetectChanges_BadInput_IsOneLineAndExitCode2()
     {
         string outDir = TestData.TempFolder("cli-change-bad");
