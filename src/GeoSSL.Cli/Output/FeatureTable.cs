@@ -9,18 +9,19 @@ using Parquet.Schema;
 namespace GeoSSL.Cli.Output;
 
 /// <summary>
-/// Featurized images written as a table: ImagePath, Label (when the input had labels), then one float column per feature
+/// Featurized images written as a table: ImagePath, the label column under its manifest name (when the input had labels), then one float column per feature
 /// (f0..fN-1) in CSV or Parquet, chosen by the file's extension. Flat columns rather than a Parquet list, so pandas, Spark and
 /// DuckDB read both files the same way.
 /// </summary>
 internal static class FeatureTable
 {
-    public static (int Rows, int Width) Write(IDataView featurized, string path, bool withLabels, string featureColumn = "Features")
+    public static (int Rows, int Width) Write(IDataView featurized, string path, string? labelName, string featureColumn = "Features")
     {
+        bool withLabels = labelName is not null;
         var rows = Read(featurized, withLabels, featureColumn);
         int width = rows.Count > 0 ? rows[0].Features.Length : 0;
-        if (path.EndsWith(".csv", StringComparison.OrdinalIgnoreCase)) WriteCsv(path, rows, withLabels, width);
-        else WriteParquet(path, rows, withLabels, width).GetAwaiter().GetResult();
+        if (path.EndsWith(".csv", StringComparison.OrdinalIgnoreCase)) WriteCsv(path, rows, labelName, width);
+        else WriteParquet(path, rows, labelName, width).GetAwaiter().GetResult();
         return (rows.Count, width);
     }
 
@@ -47,13 +48,14 @@ internal static class FeatureTable
         return rows;
     }
 
-    private static void WriteCsv(string path, List<(string Path, string Label, float[] Features)> rows, bool withLabels, int width)
+    private static void WriteCsv(string path, List<(string Path, string Label, float[] Features)> rows, string? labelName, int width)
     {
         AtomicFile.Write(path, stream =>
         {
             using var w = new StreamWriter(stream, new UTF8Encoding(false), leaveOpen: true);
             w.Write("ImagePath");
-            if (withLabels) w.Write(",Label");
+            bool withLabels = labelName is not null;
+            if (withLabels) w.Write("," + Quote(labelName!));
             for (int i = 0; i < width; i++) w.Write($",f{i}");
             w.WriteLine();
             foreach (var (image, label, features) in rows)
@@ -68,10 +70,11 @@ internal static class FeatureTable
 
     private static string Quote(string cell) => cell.IndexOfAny([',', '"', '\n']) >= 0 ? $"\"{cell.Replace("\"", "\"\"")}\"" : cell;
 
-    private static async Task WriteParquet(string path, List<(string Path, string Label, float[] Features)> rows, bool withLabels, int width)
+    private static async Task WriteParquet(string path, List<(string Path, string Label, float[] Features)> rows, string? labelName, int width)
     {
+        bool withLabels = labelName is not null;
         var image = new DataField("ImagePath", typeof(string), isNullable: false);
-        var label = new DataField("Label", typeof(string), isNullable: false);
+        var label = new DataField(labelName ?? "Label", typeof(string), isNullable: false);
         var features = Enumerable.Range(0, width).Select(i => new DataField($"f{i}", typeof(float), isNullable: false)).ToList();
         var fields = new List<Field> { image };
         if (withLabels) fields.Add(label);

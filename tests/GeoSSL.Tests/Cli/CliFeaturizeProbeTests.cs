@@ -38,6 +38,21 @@ public sealed class CliFeaturizeProbeTests
     }
 
     [TestMethod]
+    public void Featurize_KeepsAnyLabelColumnUnderItsOwnName()
+    {
+        var dir = TestData.TempFolder("cli-featurize-class");
+        string manifest = Path.Combine(dir, "classes.csv");
+        File.WriteAllLines(manifest, File.ReadAllLines(labelled).Take(7).Select((l, i) => i == 0 ? "Class,ImagePath" : $"{l.Split(',')[1]},{l.Split(',')[0]}"));
+        string csv = Path.Combine(dir, "features.csv");
+        var outcome = CliHost.Run("featurize", "--model", Path.Combine(run, "encoder.onnx"), "--manifest", manifest, "--label-column", "Class", "--out", csv);
+        Assert.AreEqual(ExitCodes.Success, outcome.ExitCode, outcome.ToString());
+        var lines = File.ReadAllLines(csv);
+        Assert.HasCount(7, lines);
+        StringAssert.StartsWith(lines[0], "ImagePath,Class,f0,");
+        Assert.AreEqual("AnnualCrop", lines[1].Split(',')[1]);
+    }
+
+    [TestMethod]
     public async Task Featurize_ToParquet_FromAFolderAndACheckpoint_ReadsBackWithParquetNet()
     {
         string parquet = Path.Combine(TestData.TempFolder("cli-featurize-parquet"), "features.parquet");
