@@ -83,6 +83,7 @@ public static class GeoSslCli
             or ArgumentException or FormatException => ExitCodes.BadInput,
         AggregateException { InnerExceptions.Count: 1 } a => Classify(a.InnerException!, cancellationToken),
         InvalidOperationException { InnerException: { } inner } => Classify(inner, cancellationToken),
+        System.Reflection.TargetInvocationException { InnerException: { } invoked } => Classify(invoked, cancellationToken),
         _ => ExitCodes.Failure,
     };
 

@@ -44,6 +44,9 @@ public sealed class CliImportExportInfoTests
         CliHost.AssertBadInput(CliHost.Run("info", manifest), "neither a GeoSSL checkpoint nor an ONNX model");
         CliHost.AssertBadInput(CliHost.Run("info", Path.Combine(dir, "gone.ckpt")), "gone.ckpt");
         CliHost.AssertBadInput(CliHost.Run("info"), "file");
+        var verbose = CliHost.Run("info", Path.Combine(dir, "gone.ckpt"), "--verbose");
+        Assert.AreEqual(ExitCodes.BadInput, verbose.ExitCode);
+        StringAssert.Contains(verbose.Error, "   at ", "--verbose adds the stack trace");
         string fake = Path.Combine(dir, "fake.onnx");
         File.WriteAllText(fake, "not a model");
         CliHost.AssertBadInput(CliHost.Run("info", fake), "fake.onnx");
