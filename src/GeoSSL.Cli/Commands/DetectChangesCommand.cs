@@ -59,7 +59,7 @@ internal static class DetectChangesCommand
             {
                 Window = parse.GetValue(window), BaseWidth = parse.GetValue(width), Epochs = parse.GetValue(epochs), LearningRate = parse.GetValue(lr),
                 Seed = parse.GetValue(seed), BatchSize = parse.GetValue(batchSize), WindowsPerEpoch = parse.GetValue(windows),
-                FreezeEncoder = parse.GetValue(freeze), Device = parse.GetValue(device)!,
+                FreezeEncoder = parse.GetValue(freeze), Device = parse.GetValue(device)!, ReportEveryNSteps = 1, // the progress bar moves every step
                 InitialEncoderPath = encoderChoice switch { "random" => null, "imagenet" => ImageNetWeights.Require(), _ => Inputs.ExistingFile(encoderChoice, "--encoder") },
                 InitialWeightsReverseChannels = encoderChoice == "imagenet",
             };

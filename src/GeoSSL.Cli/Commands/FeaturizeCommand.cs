@@ -33,7 +33,10 @@ internal static class FeaturizeCommand
             var data = ml.Data.LoadFromEnumerable(rows);
             var featurizer = FeaturizerLoader.Load(ml, modelPath, data, parse.GetValue(imageSize));
             string? labelName = labelled ? parse.GetValue(labelColumn) ?? "Label" : null;
-            var (count, width) = FeatureTable.Write(featurizer.Transform(data), outPath, labelName);
+            var featurized = featurizer.Transform(data);
+            if (featurized.Schema.GetColumnOrNull("Features") is null)
+                throw new CliUsageException($"--model: '{modelPath}' adds no Features column; featurize takes a featurizer.zip from pretrain, an ONNX encoder or a checkpoint.");
+            var (count, width) = io.Out.Status().Start($"featurizing {rows.Count} images", _ => FeatureTable.Write(featurized, outPath, labelName));
             (featurizer as IDisposable)?.Dispose();
             io.Out.MarkupLineInterpolated($"Wrote {count} rows x {width} features to [bold]{outPath}[/]");
             return Task.FromResult(ExitCodes.Success);

@@ -18,8 +18,8 @@ internal static class InfoCommand
 {
     public static Command Create(CliIo io)
     {
-        var file = new Argument<string>("file") { Description = "A GeoSSL checkpoint (.ckpt) or an ONNX model (.onnx)." };
-        var command = new Command("info", "Show what a checkpoint or ONNX file holds.") { file };
+        var file = new Argument<string>("file") { Description = "A GeoSSL checkpoint (.ckpt), an ONNX model (.onnx) or a saved ML.NET model (.zip)." };
+        var command = new Command("info", "Show what a checkpoint, ONNX model or saved ML.NET model holds.") { file };
         command.SetAction((parse, _) =>
         {
             string path = Inputs.ExistingFile(parse.GetValue(file), "info");
@@ -31,7 +31,8 @@ internal static class InfoCommand
             else if (Checkpoint.IsLegacy(path)) DescribeLegacy(path, Row);
             else if (IsClassifier(path)) DescribeClassifier(path, Row);
             else if (LooksLikeOnnx(path)) DescribeOnnx(path, Row);
-            else throw new CliUsageException($"'{path}' is neither a GeoSSL checkpoint nor an ONNX model.");
+            else if (path.EndsWith(".zip", StringComparison.OrdinalIgnoreCase)) DescribeMlNetModel(path, Row);
+            else throw new CliUsageException($"'{path}' is neither a GeoSSL checkpoint nor an ONNX model (.onnx) nor an ML.NET model (.zip).");
             io.Out.Write(table);
             return Task.FromResult(ExitCodes.Success);
         });
@@ -88,6 +89,30 @@ internal static class InfoCommand
         foreach (var (name, node) in session.InputMetadata) row($"input {name}", $"{node.ElementType.Name} [{string.Join(", ", Dims(node))}]");
         foreach (var (name, node) in session.OutputMetadata) row($"output {name}", $"{node.ElementType.Name} [{string.Join(", ", Dims(node))}]");
         foreach (var (key, value) in meta.CustomMetadataMap.OrderBy(p => p.Key, StringComparer.Ordinal)) row($"metadata {key}", value);
+    }
+
+    /// <summary>A saved ML.NET model (featurizer.zip, classifier.zip): the columns it reads and the ones it adds.</summary>
+    private static void DescribeMlNetModel(string path, Action<string, object?> row)
+    {
+        var ml = new Microsoft.ML.MLContext();
+        Microsoft.ML.ITransformer model;
+        Microsoft.ML.DataViewSchema input;
+        try { model = ml.Model.Load(path, out input); }
+        catch (Exception e) when (e is InvalidOperationException or FormatException or InvalidDataException or ArgumentException)
+        {
+            throw new InvalidDataException($"'{path}' is not a saved ML.NET model ({e.Message.Split('\n')[0]}).", e);
+        }
+        using (model as IDisposable)
+        {
+            row("format", "ML.NET model");
+            if (input is null || input.Count == 0) row("reads", "not recorded in the file (saved without an input schema)");
+            else
+            {
+                row("reads", string.Join(", ", input.Select(c => $"{c.Name} ({c.Type})")));
+                var added = model.GetOutputSchema(input).Where(c => !c.IsHidden && input.GetColumnOrNull(c.Name) is null);
+                row("adds", string.Join(", ", added.Select(c => $"{c.Name} ({c.Type})")));
+            }
+        }
     }
 
     private static InferenceSession OpenOnnx(string path)

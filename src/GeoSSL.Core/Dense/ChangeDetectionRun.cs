@@ -23,6 +23,8 @@ public sealed record ChangeDetectionSettings
     public int WindowsPerEpoch { get; init; } = 512;
     public bool FreezeEncoder { get; init; }
     public string Device { get; init; } = "auto";
+    /// <summary>Progress reports every this many steps as well as at epoch ends; 0 only at epoch ends.</summary>
+    public int ReportEveryNSteps { get; init; }
 }
 
 /// <summary>
@@ -46,7 +48,7 @@ public static class ChangeDetectionRun
         var layout = initial?.Options ?? new ResNetOptions { Depth = ResNetDepth.ResNet18, BaseWidth = settings.BaseWidth, InputChannels = bands.Count };
         var schedule = new TrainingSchedule
         {
-            Epochs = settings.Epochs, LearningRate = settings.LearningRate, WarmupEpochs = 1, Seed = settings.Seed, ReportEveryNSteps = 0,
+            Epochs = settings.Epochs, LearningRate = settings.LearningRate, WarmupEpochs = 1, Seed = settings.Seed, ReportEveryNSteps = settings.ReportEveryNSteps,
             EarlyStoppingPatience = validation.Count > 0 ? 4 : null, EarlyStoppingMetric = "f1_tuned",
         };
         var options = new DenseTaskOptions

@@ -36,13 +36,13 @@ public sealed class CliDetectChangesTests
     }
 
     [TestMethod]
-    public void DetectChanges_CancelledAfterTheFirstEpoch_Exits130WithATrainingCheckpoint_AndResumeFinishes()
+    public void DetectChanges_CancelledAfterTheFirstStep_Exits130WithATrainingCheckpoint_AndResumeFinishes()
     {
         string outDir = TestData.TempFolder("cli-change-cancel");
         string[] args = ["detect-changes", "--cities", Cities, "--train", "bercy", "--validation", "nantes", "--test", "pisa",
             "--epochs", "2", "--windows", "16", "--width", "8", "--device", "cpu", "--out", outDir];
         using var stop = new CancellationTokenSource();
-        var stopped = CliHost.Run(_ => stop.Cancel(), stop.Token, args); // the change loop reports at epoch ends
+        var stopped = CliHost.Run(p => { if (!p.IsEpochEnd) stop.Cancel(); }, stop.Token, args);
         Assert.AreEqual(ExitCodes.Cancelled, stopped.ExitCode, stopped.ToString());
         string checkpoint = Path.Combine(outDir, "training.ckpt");
         Assert.IsTrue(File.Exists(checkpoint), stopped.ToString());

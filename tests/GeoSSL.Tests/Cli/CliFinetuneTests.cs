@@ -29,6 +29,12 @@ public sealed class CliFinetuneTests
         var export = CliHost.Run("export", "--checkpoint", Path.Combine(outDir, "classifier.ckpt"), "--out", onnx);
         Assert.AreEqual(ExitCodes.Success, export.ExitCode, export.ToString());
         StringAssert.Contains(CliHost.Run("info", onnx).Out, "[N, 10]");
+        var zip = CliHost.Run("info", Path.Combine(outDir, "classifier.zip"));
+        Assert.AreEqual(ExitCodes.Success, zip.ExitCode, zip.ToString());
+        StringAssert.Contains(zip.Out, "ML.NET model");
+        // A classifier is not a featurizer: featurize says so in one line.
+        CliHost.AssertBadInput(CliHost.Run("featurize", "--model", Path.Combine(outDir, "classifier.zip"), "--images",
+            Path.Combine(TestData.EuroSatFolder, "images", "River"), "--out", Path.Combine(dir, "f.csv")), "adds no Features column");
     }
 
     [TestMethod]

@@ -42,6 +42,9 @@ public sealed class CliImportExportInfoTests
         var dir = TestData.TempFolder("cli-import-bad");
         string manifest = TestData.EuroSatManifest;
         CliHost.AssertBadInput(CliHost.Run("info", manifest), "neither a GeoSSL checkpoint nor an ONNX model");
+        string fakeZip = Path.Combine(dir, "fake.zip");
+        File.WriteAllText(fakeZip, "not a zip");
+        CliHost.AssertBadInput(CliHost.Run("info", fakeZip), "fake.zip");
         CliHost.AssertBadInput(CliHost.Run("info", Path.Combine(dir, "gone.ckpt")), "gone.ckpt");
         CliHost.AssertBadInput(CliHost.Run("info"), "file");
         var verbose = CliHost.Run("info", Path.Combine(dir, "gone.ckpt"), "--verbose");

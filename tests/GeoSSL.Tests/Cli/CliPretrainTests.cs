@@ -28,6 +28,11 @@ public sealed class CliPretrainTests
         StringAssert.Contains(info.Out, "data fingerprint");
         Assert.DoesNotContain("none (imported", info.Out, "a trained checkpoint records its data");
 
+        var zip = CliHost.Run("info", Path.Combine(outDir, "featurizer.zip"));
+        Assert.AreEqual(ExitCodes.Success, zip.ExitCode, zip.ToString());
+        StringAssert.Matches(zip.Out, new System.Text.RegularExpressions.Regex(@"reads\s*│\s*ImagePath"), zip.ToString());
+        StringAssert.Matches(zip.Out, new System.Text.RegularExpressions.Regex(@"adds\s*│.*Features \(Vector<Single, 1, 64>\)"), zip.ToString());
+
         var onnx = CliHost.Run("info", Path.Combine(outDir, "encoder.onnx"));
         Assert.AreEqual(ExitCodes.Success, onnx.ExitCode, onnx.ToString());
         StringAssert.Contains(onnx.Out, "[N, 3, 32, 32]");
