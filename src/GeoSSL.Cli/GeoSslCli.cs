@@ -16,7 +16,8 @@ public static class GeoSslCli
 
     public static Command BuildRoot(CliIo io)
     {
-        // A plain command named geossl rather than RootCommand, whose name is the host process's (testhost, dotnet, ...).
+        // A plain command named geossl rather than RootCommand, whose name is the host process's (testhost, dotnet, GeoSSL.Cli):
+        // usage lines read "geossl" however the tool is started.
         var root = new Command("geossl", "geossl: geography-aware self-supervised learning on satellite images (GeoSSL.MLNet on TorchSharp).");
         root.Options.Add(new HelpOption());
         root.Options.Add(new VersionOption());
