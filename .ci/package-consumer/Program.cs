@@ -1,16 +1,14 @@
-// A brand-new consumer of the GeoSSL packages (only package references, as a NuGet user has them): pretrain on the
-// bundled tiles for one epoch, featurize, save with ML.NET, reload, and check the reloaded model gives the same features.
-using GeoSSL.Core.Networks;
-using GeoSSL.Data.Manifests;
-using GeoSSL.MLNet.Options;
+// A brand-new consumer of GeoSSL.MLNet (by package as a NuGet user has it, or by project path as a clone uses it; only the
+// public API): pretrain on the bundled tiles for one epoch, featurize, save with ML.NET, reload, same features.
+using GeoSSL.MLNet;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
 string tiles = args[0]; // samples/data/oscd-subset of the repository
 var ml = new MLContext(seed: 1);
 // The library's manifest loader: ImagePath resolved against the folder, the Date column read as Timestamp.
-var data = ml.Data.LoadGeoManifest(Path.Combine(tiles, "manifest.csv"), new ManifestColumns { ImageFolder = tiles, Timestamp = "Date" });
-var estimator = ml.Transforms.GeoContrastivePretrain(new GeoContrastivePretrainOptions
+var data = ml.Data.LoadGeoManifest(Path.Combine(tiles, "manifest.csv"), timestampColumnName: "Date");
+var estimator = ml.Transforms.GeoContrastivePretrain(new GeoContrastivePretrainEstimator.Options
 {
     TimestampColumnName = "Timestamp", Architecture = ResNetDepth.ResNet18, BaseWidth = 16,
     ImageSize = 32, BatchSize = 64, QueueSize = 256, Epochs = 1, GeoClusters = 8, Device = "cpu",

@@ -7,9 +7,12 @@ using GeoSSL.Core.Networks;
 using GeoSSL.Core.Training;
 using GeoSSL.MLNet;
 using GeoSSL.MLNet.Evaluation;
-using GeoSSL.MLNet.Options;
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using ResNetDepth = GeoSSL.Core.Networks.ResNetDepth;
+using PretrainVariant = GeoSSL.MLNet.PretrainVariant;
+using TrainingProgress = GeoSSL.MLNet.TrainingProgress;
+using MetricNames = GeoSSL.MLNet.MetricNames;
 
 namespace GeoSSL.Benchmarks;
 
@@ -150,9 +153,9 @@ internal static class Ablation
         foreach (var (name, variant) in variants)
         {
             Console.WriteLine($"== {name}");
-            var options = new GeoContrastivePretrainOptions
+            var options = new GeoContrastivePretrainEstimator.Options
             {
-                Variant = variant, TimestampColumnName = "Date", Architecture = encoder.Depth, BaseWidth = encoder.BaseWidth,
+                Variant = variant, TimestampColumnName = "Date", Architecture = encoder.Depth.ToPublic(), BaseWidth = encoder.BaseWidth,
                 SmallInputStem = encoder.SmallInputStem, ImageSize = size, FeaturizationImageSize = featureSize, FrozenStages = frozenStages, Epochs = args.Int("epochs", 10), BatchSize = args.Int("batch", 128),
                 QueueSize = args.Int("queue", 1024), EncoderMomentum = args.Double("momentum", 0.99), Temperature = args.Double("temperature", 0.2),
                 LearningRate = args.Double("lr", 0.03), WarmupEpochs = args.Double("warmup", 0), GeoClusters = args.Int("geo-clusters", 100),
@@ -235,12 +238,12 @@ internal static class Ablation
         int epochs, int seed, BenchmarkArgs args, IDataView train, IDataView validation)
     {
         var clock = Stopwatch.StartNew();
-        var trainer = ml.MulticlassClassification.Trainers.GeoImageClassifier(new GeoSSL.MLNet.Classification.GeoImageClassifierOptions
+        var trainer = ml.MulticlassClassification.Trainers.GeoImageClassifier(new GeoSSL.MLNet.Classification.GeoImageClassifierTrainer.Options
         {
-            Architecture = encoder.Depth, BaseWidth = encoder.BaseWidth, SmallInputStem = encoder.SmallInputStem, ImageSize = size,
+            Architecture = encoder.Depth.ToPublic(), BaseWidth = encoder.BaseWidth, SmallInputStem = encoder.SmallInputStem, ImageSize = size,
             InitialEncoderPath = checkpoint, Epochs = epochs, BatchSize = 64, LearningRate = args.Double("ft-lr", 0.01), Seed = seed,
             Device = args.Get("device", "auto"), ReportEveryNSteps = 0,
-            Progress = new Progress<GeoSSL.Core.Engine.TrainingProgress>(p => { if (p.IsEpochEnd) Console.WriteLine($"    {p}"); }),
+            Progress = new Progress<TrainingProgress>(p => { if (p.IsEpochEnd) Console.WriteLine($"    {p}"); }),
         });
         var model = ml.Transforms.Conversion.MapValueToKey("Label").Append(trainer).Fit(train);
         double seconds = clock.Elapsed.TotalSeconds;

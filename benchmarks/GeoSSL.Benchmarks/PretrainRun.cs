@@ -2,8 +2,10 @@ using GeoSSL.Core.Engine;
 using GeoSSL.Core.Networks;
 using GeoSSL.Core.Training;
 using GeoSSL.MLNet;
-using GeoSSL.MLNet.Options;
 using Microsoft.ML;
+using ResNetDepth = GeoSSL.MLNet.ResNetDepth;
+using TrainingProgress = GeoSSL.MLNet.TrainingProgress;
+using PretrainVariant = GeoSSL.MLNet.PretrainVariant;
 
 namespace GeoSSL.Benchmarks;
 
@@ -15,7 +17,7 @@ internal static class PretrainRun
         var ml = new MLContext(seed: 1);
         var tiles = BenchmarkData.OscdTiles(args);
         if (args.Get("max-tiles") is not null) tiles = tiles.Take(args.Int("max-tiles", tiles.Count)).ToList();
-        var options = new GeoContrastivePretrainOptions
+        var options = new GeoContrastivePretrainEstimator.Options
         {
             Variant = PretrainVariant.MoCoV2GeoTemporalPositives, TimestampColumnName = "Date", Architecture = ResNetDepth.ResNet18,
             ImageSize = args.Int("size", 64), BatchSize = args.Int("batch", 128), QueueSize = 1024, EncoderMomentum = 0.99,

@@ -1,6 +1,7 @@
 using GeoSSL.Core.Engine;
 using System.Diagnostics;
 using GeoSSL.Core.Training;
+using TrainingProgress = GeoSSL.MLNet.TrainingProgress;
 
 namespace GeoSSL.Benchmarks;
 

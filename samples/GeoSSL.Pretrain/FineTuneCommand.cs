@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using GeoSSL.Core.Engine;
-using GeoSSL.Core.Networks;
 using GeoSSL.Data.Files;
 using GeoSSL.MLNet;
 using GeoSSL.MLNet.Classification;
@@ -43,7 +41,7 @@ internal static class FineTuneCommand
         using var stop = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); Console.WriteLine("  Stopping after this step; writing a training checkpoint..."); };
         ml.Log += (_, e) => { if (e.Source.Contains("GeoImageClassifier") && e.Kind == Microsoft.ML.Runtime.ChannelMessageKind.Info) Console.WriteLine($"  [log] {e.RawMessage}"); };
-        var options = new GeoImageClassifierOptions
+        var options = new GeoImageClassifierTrainer.Options
         {
             ImageFolder = Path.GetDirectoryName(manifest),
             Architecture = ResNetDepth.ResNet18,
@@ -51,7 +49,7 @@ internal static class FineTuneCommand
             BatchSize = int.Parse(args.GetValueOrDefault("batch-size", "32")),
             BaseWidth = int.Parse(args.GetValueOrDefault("width", "64")),
             Epochs = int.Parse(args.GetValueOrDefault("epochs", "10")),
-            LearningRate = 0.05, // from random weights (see GeoImageClassifierOptions.LearningRate)
+            LearningRate = 0.05, // from random weights (see GeoImageClassifierTrainer.Options.LearningRate)
             Device = args.GetValueOrDefault("device", "auto"),
             Threads = args.TryGetValue("threads", out var threads) ? int.Parse(threads) : null,
             ValidationSet = labelKeys.Transform(validationRaw),

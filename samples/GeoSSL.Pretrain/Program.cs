@@ -1,10 +1,6 @@
-using GeoSSL.Core.Engine;
 using System.Diagnostics;
-using GeoSSL.Core.Networks;
-using GeoSSL.Core.Training;
 using GeoSSL.Data.Files;
 using GeoSSL.MLNet;
-using GeoSSL.MLNet.Options;
 using GeoSSL.Samples.Pretrain;
 using Microsoft.ML;
 using Microsoft.ML.Data;
@@ -72,7 +68,7 @@ Directory.CreateDirectory(outDir);
 using var stop = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); Console.WriteLine("  Stopping after this step; writing a checkpoint..."); };
 ml.Log += (_, e) => { if (e.Source.Contains("GeoContrastivePretrain") && e.Kind == Microsoft.ML.Runtime.ChannelMessageKind.Info) Console.WriteLine($"  [log] {e.RawMessage}"); };
-var options = new GeoContrastivePretrainOptions
+var options = new GeoContrastivePretrainEstimator.Options
 {
     ImageFolder = imageFolder,
     TimestampColumnName = "Date",

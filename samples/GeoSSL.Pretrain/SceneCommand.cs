@@ -1,11 +1,7 @@
-using GeoSSL.Core.Engine;
 using System.Diagnostics;
-using GeoSSL.Core.Networks;
-using GeoSSL.Core.Training;
 using GeoSSL.Data.Files;
 using GeoSSL.Data.Scenes;
 using GeoSSL.MLNet;
-using GeoSSL.MLNet.Options;
 using Microsoft.ML;
 
 namespace GeoSSL.Samples.Pretrain;
@@ -41,11 +37,8 @@ internal static class SceneCommand
         try
         {
             var folders = scenesArg.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-            bool oscdChange = folders.Length == 1 && File.Exists(Path.Combine(folders[0], "manifest.csv"));
-            scenes = oscdChange
-                ? GeoScene.FromOscdChange(folders[0])
-                : folders.Select(f => GeoScene.FromSentinel2(f, args.GetValueOrDefault("bands", "B02,B03,B04,B08"))).ToList();
-            divisor = oscdChange ? 255f : 10000f;
+            scenes = GeoScene.FromFolders(folders, args.GetValueOrDefault("bands", "B02,B03,B04,B08"));
+            divisor = scenes[0].IsByteValued ? 255f : 10000f;
         }
         catch (Exception e) when (e is GeoSSL.Data.Records.GeoDataException or IOException)
         {
@@ -57,7 +50,7 @@ internal static class SceneCommand
             $"{windows.Bands.Count} bands {string.Join(",", windows.Bands)}; {count} windows of {window} px at {scenes[0].DateCount} dates " +
             $"(loaded in {clock.Elapsed.TotalSeconds:F1}s)");
         var data = ml.Data.LoadSceneWindows(windows);
-        var options = new GeoContrastivePretrainOptions
+        var options = new GeoContrastivePretrainEstimator.Options
         {
             ImageColumnName = "Image", TimestampColumnName = "Timestamp", Bands = windows.Bands.ToArray(), SampleDivisor = divisor,
             Architecture = ResNetDepth.ResNet18, ImageSize = window, BaseWidth = int.Parse(args.GetValueOrDefault("width", "32")),

@@ -15,8 +15,7 @@ using GeoSSL.Data.Rasters;
 using GeoSSL.Data.Sampling;
 using GeoSSL.MLNet.Featurizer;
 using GeoSSL.Data.Geo;
-using GeoSSL.MLNet.Logging;
-using GeoSSL.MLNet.Options;
+using GeoSSL.MLNet.Hosting;
 using GeoSSL.MLNet.Reading;
 using GeoSSL.MLNet.Training;
 using Microsoft.ML;
@@ -29,25 +28,26 @@ namespace GeoSSL.MLNet;
 /// on the input rows, then returns a featurizer: a chain of stock ML.NET transforms around the encoder exported
 /// to ONNX, which <c>mlContext.Model.Save/Load</c> handle natively.
 /// </summary>
-public sealed class GeoContrastivePretrainEstimator : IEstimator<GeoImageFeaturizer>
+public sealed partial class GeoContrastivePretrainEstimator : IEstimator<GeoImageFeaturizer>
 {
     private readonly TransformsCatalog catalog;
-    private readonly GeoContrastivePretrainOptions options;
+    private readonly Options options;
 
-    public GeoContrastivePretrainEstimator(MLContext mlContext, GeoContrastivePretrainOptions options)
+    internal GeoContrastivePretrainEstimator(MLContext mlContext, Options options)
         : this((mlContext ?? throw new ArgumentNullException(nameof(mlContext))).Transforms, options) { }
 
-    internal GeoContrastivePretrainEstimator(TransformsCatalog catalog, GeoContrastivePretrainOptions options)
+    internal GeoContrastivePretrainEstimator(TransformsCatalog catalog, Options options)
     {
         this.catalog = catalog;
         this.options = options ?? throw new ArgumentNullException(nameof(options));
     }
 
-    public GeoContrastivePretrainOptions Options => options;
+    internal Options Settings => options;
 
     /// <summary>Report of the last Fit (losses per epoch, clusters, the encoder as ONNX); null before the first.</summary>
     public GeoPretrainReport? LastReport { get; private set; }
 
+    /// <summary>Pretrains the encoder on the rows (see <see cref="Options"/>) and returns the featurizer; <see cref="LastReport"/> tells what happened.</summary>
     public GeoImageFeaturizer Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
@@ -59,7 +59,8 @@ public sealed class GeoContrastivePretrainEstimator : IEstimator<GeoImageFeaturi
         RunOutputs.RequireFree([(nameof(options.CheckpointPath), options.CheckpointPath), (nameof(options.OnnxExportPath), options.OnnxExportPath)],
             options.CheckpointPath, options.ResumeFromCheckpoint, options.OverwriteExistingOutputs, nameof(options.OverwriteExistingOutputs));
         var resumed = options.ResumeFromCheckpoint is null ? null : Checkpoint.Verify(options.ResumeFromCheckpoint);
-        using var log = new MLContextChannel(catalog, "GeoContrastivePretrain");
+        var mlContext = MLContextEnvironment.Of(catalog);
+        using var log = mlContext.Channel("GeoContrastivePretrain");
 
         int size = options.ImageSize;
         var (records, images) = GeoRecordReader.Read(input, options, size, spec);
@@ -80,7 +81,7 @@ public sealed class GeoContrastivePretrainEstimator : IEstimator<GeoImageFeaturi
             if (options.BadImagePolicy != BadImagePolicy.Skip) Checkpoint.RequireSameData(options.ResumeFromCheckpoint!, resumedData, fingerprint);
         }
 
-        var skipped = new List<SkippedImage>();
+        var skipped = new List<Data.Images.SkippedImage>();
         var warnings = new List<string>();
         bool stream = images is null && Streams(records.Count, spec);
         if (stream)
@@ -126,7 +127,7 @@ public sealed class GeoContrastivePretrainEstimator : IEstimator<GeoImageFeaturi
             }
         }
 
-        using var trainer = new Pretrainer(config, options.Device);
+        using var trainer = new Pretrainer(config, mlContext.Device(options.Device, log));
         if (initial is not null)
         {
             trainer.InitializeEncoder(e => e.load_state_dict(initial.state_dict()));
@@ -138,7 +139,7 @@ public sealed class GeoContrastivePretrainEstimator : IEstimator<GeoImageFeaturi
             ValidateEveryNEpochs = Math.Max(options.MonitorEveryNEpochs, 1), // the monitor is the validation; none when MonitorEveryNEpochs is 0
             Threads = options.Threads, CheckpointPath = options.CheckpointPath, CheckpointEveryNEpochs = options.CheckpointEveryNEpochs,
             CheckpointEveryNSteps = options.CheckpointEveryNSteps, ResumeFrom = options.ResumeFromCheckpoint,
-            Progress = options.Progress is null ? null : new SkipCountingProgress(options.Progress, skipped.Count), Log = log.Info, CancellationToken = options.CancellationToken,
+            Progress = TrainingProgress.Forward(options.Progress, skipped.Count), Log = log.Info, CancellationToken = options.CancellationToken,
         };
         using var streaming = stream ? new StreamingImageBatchSource(records, pairs, labels, size, size, cancellationToken: options.CancellationToken) : null;
         var result = trainer.Train(streaming ?? (IPretrainBatchSource)new ImageBatchSource(images, pairs, labels), run, monitor, fingerprint);
@@ -229,6 +230,7 @@ public sealed class GeoContrastivePretrainEstimator : IEstimator<GeoImageFeaturi
         return buffer;
     }
 
+    /// <inheritdoc />
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
         foreach (var (column, option) in new[] { (options.ImageColumnName, nameof(options.ImageColumnName)), (options.LatitudeColumnName, nameof(options.LatitudeColumnName)),
@@ -250,7 +252,7 @@ public sealed class GeoContrastivePretrainEstimator : IEstimator<GeoImageFeaturi
 
     internal OnnxExportOptions ExportOptions(ImageInputSpec spec, int size, ProjectionHead? head) => new()
     {
-        Input = spec.WithSize(size, size) with { MeanImage = options.MeanImage }, Head = head,
+        Input = spec.WithSize(size, size) with { MeanImage = options.ResolveMeanImage() }, Head = head,
         PooledLayers = head is null ? options.PooledLayers : [4],
     };
 
@@ -265,10 +267,10 @@ public sealed class GeoContrastivePretrainEstimator : IEstimator<GeoImageFeaturi
         if (kind != ImageColumnKind.Tensor)
         {
             TensorInputSpec.RequireRgbSettings(options.ImageColumnName, options.Bands, options.SampleDivisor);
-            return ImageInputSpec.Rgb(options.ImageSize, options.Mean, options.Std, options.MeanImage);
+            return ImageInputSpec.Rgb(options.ImageSize, options.Mean, options.Std, options.ResolveMeanImage());
         }
         return TensorInputSpec.ForTensorColumn(schema, options.ImageColumnName, options.ImageSize, options.Bands, options.SampleDivisor,
-            options.Mean, options.Std, options.MeanImage);
+            options.Mean, options.Std, options.ResolveMeanImage());
     }
 
     /// <summary>The spec with per-band mean/std of a seeded sample of the rows' scaled samples, for Mean/Std left null.</summary>
@@ -280,7 +282,7 @@ public sealed class GeoContrastivePretrainEstimator : IEstimator<GeoImageFeaturi
         ? StartingLayout(options.InitialWeightsPath, spec)
         : new()
         {
-            Depth = options.Architecture, BaseWidth = options.BaseWidth, SmallInputStem = options.SmallInputStem, InputChannels = spec.Channels,
+            Depth = options.Architecture.ToCore(), BaseWidth = options.BaseWidth, SmallInputStem = options.SmallInputStem, InputChannels = spec.Channels,
         };
 
     /// <summary>The starting weights' layout for this input: their own channel count, or RGB weights adapted to the spec's bands.</summary>
@@ -290,7 +292,7 @@ public sealed class GeoContrastivePretrainEstimator : IEstimator<GeoImageFeaturi
         if (layout.InputChannels == spec.Channels) return layout;
         if (layout.InputChannels == ImageInputSpec.RgbBands.Count) return layout with { InputChannels = spec.Channels }; // RGB conv1 is adapted (InputChannelAdapter)
         throw new ArgumentException($"InitialWeightsPath '{path}': conv1 takes {layout.InputChannels} channels; the input has {spec.Channels} " +
-            $"({string.Join(",", spec.Bands)}). Only RGB weights can be adapted to other bands.", nameof(GeoContrastivePretrainOptions.InitialWeightsPath));
+            $"({string.Join(",", spec.Bands)}). Only RGB weights can be adapted to other bands.", nameof(Options.InitialWeightsPath));
     }
 
     private PretrainConfig BuildConfig(int geoClusters, ImageInputSpec spec)
@@ -307,7 +309,7 @@ public sealed class GeoContrastivePretrainEstimator : IEstimator<GeoImageFeaturi
         catch (ArgumentException e) { throw new ArgumentException($"PooledLayers: {e.Message}", nameof(options.PooledLayers), e); }
         var config = new PretrainConfig
         {
-            Variant = options.Variant,
+            Variant = options.Variant.ToCore(),
             Model = new MocoOptions
             {
                 Encoder = EncoderOptions(spec), ProjectionDimension = options.ProjectionDimension, QueueSize = options.QueueSize,

@@ -12,6 +12,37 @@ namespace GeoSSL.MLNet;
 /// </summary>
 public sealed class GeoImageFeaturizerEstimator : IEstimator<GeoImageFeaturizer>
 {
+    /// <summary>Options of <see cref="GeoImageFeaturizerEstimator"/> (<c>mlContext.Transforms.GeoFeaturizeImage(options)</c>).</summary>
+    public sealed class Options
+    {
+        /// <summary>
+        /// The encoder: an .onnx written by <c>SaveEncoderAsOnnx</c>/<c>OnnxExportPath</c> (or any encoder taking [N,3,H,W] RGB 0..255
+        /// and returning [N,D]), or a GeoSSL training checkpoint (.ckpt). Required unless <see cref="EncoderOnnx"/> is given.
+        /// </summary>
+        public string? EncoderPath { get; set; }
+        /// <summary>The encoder as ONNX bytes (e.g. from <c>BaselineEncoders.RandomInit</c>); used when <see cref="EncoderPath"/> is null.</summary>
+        public byte[]? EncoderOnnx { get; set; }
+        /// <summary>Name of the float vector column added. Default "Features".</summary>
+        public string OutputColumnName { get; set; } = "Features";
+        /// <summary>Image column: paths (relative to <see cref="ImageFolder"/>), images from LoadImages, or a float tensor column [C, H, W]. Default "ImagePath".</summary>
+        public string ImageColumnName { get; set; } = "ImagePath";
+        /// <summary>Folder that relative image paths are resolved against (null: the current directory).</summary>
+        public string? ImageFolder { get; set; }
+        /// <summary>For checkpoints: output the MoCo projection head's embedding instead of the pooled features. Default false.</summary>
+        public bool OutputProjection { get; set; }
+        /// <summary>Images per encoder call when transforming many rows. Default 64.</summary>
+        public int BatchSize { get; set; } = 64;
+        /// <summary>
+        /// For checkpoints: side in pixels images are resized to; null keeps the encoder's own (its pretraining crop size). Pooled
+        /// ResNet features work at any size: e.g. ImageNet-initialised weights see objects at ImageNet scale at 224.
+        /// </summary>
+        public int? ImageSize { get; set; }
+        /// <summary>For checkpoints: residual stages whose pooled outputs are concatenated; null = [4], the usual features; [3, 4] adds layer3's channels.</summary>
+        public int[]? PooledLayers { get; set; }
+        /// <summary>ONNX Runtime threads for the batched calls; null = one per core. Set it when several jobs share the machine.</summary>
+        public int? Threads { get; set; }
+    }
+
     private readonly TransformsCatalog catalog;
     private readonly byte[] onnx;
     private readonly string outputColumnName;
@@ -21,9 +52,25 @@ public sealed class GeoImageFeaturizerEstimator : IEstimator<GeoImageFeaturizer>
     private readonly int? threads;
     private readonly (int Channels, int Height, int Width, int OutputDimension) shapes;
 
-    public GeoImageFeaturizerEstimator(MLContext mlContext, byte[] onnxModel, string outputColumnName = "Features", string imageColumnName = "ImagePath", string? imageFolder = null, int batchSize = 64,
+    internal GeoImageFeaturizerEstimator(MLContext mlContext, byte[] onnxModel, string outputColumnName = "Features", string imageColumnName = "ImagePath", string? imageFolder = null, int batchSize = 64,
         int? threads = null)
         : this(mlContext.Transforms, onnxModel, outputColumnName, imageColumnName, imageFolder, batchSize, threads) { }
+
+    internal GeoImageFeaturizerEstimator(TransformsCatalog catalog, Options options)
+        : this(catalog, EncoderBytes(options), options.OutputColumnName, options.ImageColumnName, options.ImageFolder, options.BatchSize, options.Threads) { }
+
+    private static byte[] EncoderBytes(Options options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.EncoderPath is not null) return EncoderFiles.LoadAsOnnx(options.EncoderPath, options.OutputProjection, options.ImageSize, options.PooledLayers);
+        if (options.EncoderOnnx is not null)
+        {
+            if (options.OutputProjection || options.ImageSize is not null || options.PooledLayers is not null)
+                throw new ArgumentException("OutputProjection, ImageSize and PooledLayers apply to checkpoints (EncoderPath); EncoderOnnx is used as it is.", nameof(options));
+            return options.EncoderOnnx;
+        }
+        throw new ArgumentException("Give the encoder: EncoderPath (an .onnx or a training checkpoint) or EncoderOnnx.", nameof(options));
+    }
 
     internal GeoImageFeaturizerEstimator(TransformsCatalog catalog, byte[] onnxModel, string outputColumnName, string imageColumnName, string? imageFolder, int batchSize,
         int? threads = null)
@@ -59,6 +106,7 @@ public sealed class GeoImageFeaturizerEstimator : IEstimator<GeoImageFeaturizer>
     /// <summary>Width of the feature vector.</summary>
     public int FeatureDimension => shapes.OutputDimension;
 
+    /// <summary>Checks the image column against the encoder and returns the featurizer (nothing is trained).</summary>
     public GeoImageFeaturizer Fit(IDataView input)
     {
         var kind = InputColumns.ImageKind(input.Schema, imageColumnName, "imageColumnName");
@@ -66,6 +114,7 @@ public sealed class GeoImageFeaturizerEstimator : IEstimator<GeoImageFeaturizer>
         return GeoFeaturizerBuilder.Fit(catalog, Spec(kind), onnx, input, batchSize, threads);
     }
 
+    /// <inheritdoc />
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
         var col = inputSchema.FirstOrDefault(c => c.Name == imageColumnName);

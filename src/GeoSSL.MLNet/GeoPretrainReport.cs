@@ -1,5 +1,4 @@
-using GeoSSL.Core.Engine;
-using GeoSSL.Data.Images;
+using TrainingResult = GeoSSL.Core.Engine.TrainingResult;
 
 namespace GeoSSL.MLNet;
 
@@ -9,26 +8,30 @@ public sealed class GeoPretrainReport
     private readonly byte[] onnx;
 
     internal GeoPretrainReport(TrainingResult result, int images, int locations, int geoClusters, int featureDimension, byte[] onnx, string? checkpointPath,
-        IReadOnlyList<SkippedImage>? skippedImages = null, IReadOnlyList<string>? warnings = null)
+        IReadOnlyList<Data.Images.SkippedImage>? skippedImages = null, IReadOnlyList<string>? warnings = null)
     {
         Result = result; Images = images; Locations = locations; GeoClusters = geoClusters;
         FeatureDimension = featureDimension; this.onnx = onnx; CheckpointPath = checkpointPath;
-        SkippedImages = skippedImages ?? [];
+        SkippedImages = GeoSSL.MLNet.SkippedImage.From(skippedImages ?? []);
+        Epochs = TrainingEpoch.From(result.Epochs);
         Warnings = warnings ?? [];
     }
 
-    public TrainingResult Result { get; }
+    internal TrainingResult Result { get; }
     /// <summary>Per-epoch means of "loss", "contrastive" and "geo", with the monitor's "embedding_std"/"knn_top1" as validation metrics where it ran.</summary>
-    public IReadOnlyList<TrainingEpoch> Epochs => Result.Epochs;
+    public IReadOnlyList<TrainingEpoch> Epochs { get; }
     /// <summary>Images trained on (rows of the input less <see cref="SkippedImages"/>).</summary>
     public int Images { get; }
+    /// <summary>Distinct locations (LocationId values).</summary>
     public int Locations { get; }
     /// <summary>Geo clusters used (0 when the variant has no geo pretext).</summary>
     public int GeoClusters { get; }
+    /// <summary>Floats per image in the featurizer's output.</summary>
     public int FeatureDimension { get; }
+    /// <summary>The training checkpoint written, if CheckpointPath was set.</summary>
     public string? CheckpointPath { get; }
-    /// <summary>Rows left out because their image could not be read (with <see cref="Options.BadImagePolicy.Skip"/>; empty otherwise).</summary>
-    public IReadOnlyList<SkippedImage> SkippedImages { get; }
+    /// <summary>Rows left out because their image could not be read (with <see cref="BadImagePolicy.Skip"/>; empty otherwise).</summary>
+    public IReadOnlyList<GeoSSL.MLNet.SkippedImage> SkippedImages { get; }
     /// <summary>Things that did not stop the run but may make it less useful than intended (also written to the MLContext log).</summary>
     public IReadOnlyList<string> Warnings { get; }
 

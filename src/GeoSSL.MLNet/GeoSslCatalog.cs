@@ -1,6 +1,4 @@
-using GeoSSL.Core.Training;
 using GeoSSL.MLNet.Featurizer;
-using GeoSSL.MLNet.Options;
 using GeoSSL.MLNet;
 using GeoSSL.MLNet.ChangeDetection;
 
@@ -13,7 +11,7 @@ public static class GeoSslCatalog
     /// <summary>
     /// Geography-aware self-supervised pretraining (GASSL) of an image encoder; Fit trains it and returns a featurizer
     /// that adds <paramref name="outputColumnName"/> (pooled encoder features). Other settings keep the paper's defaults;
-    /// use the <see cref="GeoContrastivePretrainOptions"/> overload for all of them.
+    /// use the <see cref="GeoContrastivePretrainEstimator.Options"/> overload for all of them.
     /// </summary>
     /// <param name="imageColumnName">Image paths (relative to <paramref name="imageFolder"/>) or images from LoadImages.</param>
     /// <param name="locationColumnName">Groups the images of one place over time (temporal positives).</param>
@@ -21,7 +19,7 @@ public static class GeoSslCatalog
         string outputColumnName = "Features", string imageColumnName = "ImagePath", string latitudeColumnName = "Latitude",
         string longitudeColumnName = "Longitude", string locationColumnName = "LocationId", string? imageFolder = null,
         PretrainVariant variant = PretrainVariant.MoCoV2GeoTemporalPositives, int epochs = 200, int batchSize = 256, int imageSize = 224)
-        => catalog.GeoContrastivePretrain(new GeoContrastivePretrainOptions
+        => catalog.GeoContrastivePretrain(new GeoContrastivePretrainEstimator.Options
         {
             OutputColumnName = outputColumnName, ImageColumnName = imageColumnName, LatitudeColumnName = latitudeColumnName,
             LongitudeColumnName = longitudeColumnName, LocationColumnName = locationColumnName, ImageFolder = imageFolder,
@@ -29,7 +27,7 @@ public static class GeoSslCatalog
         });
 
     /// <summary>Geography-aware self-supervised pretraining with every setting exposed.</summary>
-    public static GeoContrastivePretrainEstimator GeoContrastivePretrain(this TransformsCatalog catalog, GeoContrastivePretrainOptions options)
+    public static GeoContrastivePretrainEstimator GeoContrastivePretrain(this TransformsCatalog catalog, GeoContrastivePretrainEstimator.Options options)
         => new(catalog, options);
 
     /// <summary>
@@ -49,12 +47,20 @@ public static class GeoSslCatalog
     public static GeoImageFeaturizerEstimator GeoFeaturizeImage(this TransformsCatalog catalog, string encoderPath,
         string outputColumnName = "Features", string imageColumnName = "ImagePath", string? imageFolder = null, bool outputProjection = false,
         int batchSize = 64, int? imageSize = null, int[]? pooledLayers = null, int? threads = null)
-        => new(catalog, EncoderFiles.LoadAsOnnx(encoderPath, outputProjection, imageSize, pooledLayers), outputColumnName, imageColumnName, imageFolder, batchSize, threads);
+        => catalog.GeoFeaturizeImage(new GeoImageFeaturizerEstimator.Options
+        {
+            EncoderPath = encoderPath, OutputColumnName = outputColumnName, ImageColumnName = imageColumnName, ImageFolder = imageFolder,
+            OutputProjection = outputProjection, BatchSize = batchSize, ImageSize = imageSize, PooledLayers = pooledLayers, Threads = threads,
+        });
+
+    /// <summary>A featurizer from a saved encoder (file or ONNX bytes) with every setting exposed.</summary>
+    public static GeoImageFeaturizerEstimator GeoFeaturizeImage(this TransformsCatalog catalog, GeoImageFeaturizerEstimator.Options options)
+        => new(catalog, options);
     /// <summary>
     /// Change detection: Fit trains a siamese U-Net on rows of two co-registered image tiles (dates 1 and 2) and a change
     /// mask, and returns stock ML.NET transforms that add <paramref name="outputColumnName"/>, the change probability per
     /// pixel (float vector [imageSize, imageSize]). Every image and mask must be exactly imageSize x imageSize: cut the
-    /// tiles beforehand. Use the <see cref="GeoChangeDetectionOptions"/> overload for validation, early stopping and the rest.
+    /// tiles beforehand. Use the <see cref="GeoChangeDetectionEstimator.Options"/> overload for validation, early stopping and the rest.
     /// </summary>
     /// <param name="image1ColumnName">Date 1: image paths (relative to <paramref name="imageFolder"/>), images from LoadImages, or RGB tensors [3, H, W].</param>
     /// <param name="image2ColumnName">Date 2, the same kinds.</param>
@@ -63,13 +69,13 @@ public static class GeoSslCatalog
     public static GeoChangeDetectionEstimator GeoChangeDetection(this TransformsCatalog catalog, string outputColumnName = "ChangeProbability",
         string image1ColumnName = "Image1", string image2ColumnName = "Image2", string maskColumnName = "Mask", string? imageFolder = null,
         int epochs = 20, string? initialEncoderPath = null, int imageSize = 64)
-        => catalog.GeoChangeDetection(new GeoChangeDetectionOptions
+        => catalog.GeoChangeDetection(new GeoChangeDetectionEstimator.Options
         {
             OutputColumnName = outputColumnName, Image1ColumnName = image1ColumnName, Image2ColumnName = image2ColumnName, MaskColumnName = maskColumnName,
             ImageFolder = imageFolder, Epochs = epochs, InitialEncoderPath = initialEncoderPath, ImageSize = imageSize,
         });
 
     /// <summary>Change detection with every setting exposed.</summary>
-    public static GeoChangeDetectionEstimator GeoChangeDetection(this TransformsCatalog catalog, GeoChangeDetectionOptions options)
+    public static GeoChangeDetectionEstimator GeoChangeDetection(this TransformsCatalog catalog, GeoChangeDetectionEstimator.Options options)
         => new(catalog, options);
 }

@@ -18,12 +18,16 @@ public abstract class StockChainTransformer : ITransformer, ICanSaveModel, IDisp
     /// <summary>ML.NET's stock transforms that compute the added columns; what Model.Save writes.</summary>
     public TransformerChain<ITransformer> StockChain { get; }
 
+    /// <inheritdoc />
     public bool IsRowToRowMapper => ((ITransformer)StockChain).IsRowToRowMapper;
 
+    /// <inheritdoc />
     public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) => StockChain.GetOutputSchema(inputSchema);
 
+    /// <inheritdoc />
     public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => ((ITransformer)StockChain).GetRowToRowMapper(inputSchema);
 
+    /// <inheritdoc />
     public IDataView Transform(IDataView input)
     {
         ObjectDisposedException.ThrowIf(disposed, this);
@@ -33,6 +37,7 @@ public abstract class StockChainTransformer : ITransformer, ICanSaveModel, IDisp
     /// <summary>Writes <see cref="StockChain"/>: the saved model is ML.NET's own transforms with the ONNX bytes embedded.</summary>
     void ICanSaveModel.Save(ModelSaveContext ctx) => ((ICanSaveModel)StockChain).Save(ctx);
 
+    /// <summary>Disposes the ONNX transforms of the chain.</summary>
     public void Dispose()
     {
         if (disposed) return;

@@ -4,7 +4,7 @@ using GeoSSL.Data.Records;
 namespace GeoSSL.Tests;
 
 /// <summary>Paths to the real data committed with the project (samples/data/oscd-subset) and small helpers.</summary>
-public static class TestData
+internal static class TestData
 {
     public static string RepoRoot { get; } = FindRepoRoot();
 

@@ -70,10 +70,10 @@ internal static class DetectChangesCommand
             TrainingResult result;
             try
             {
-                result = await TrainingProgressBar.RunAsync(io, "change detection", progress =>
+                result = await TrainingProgressBar.RunAsync(io, "change detection", bar =>
                     ChangeDetectionRun.Train(settings, trainCities, validationCities, changeModel, new TrainingRunOptions
                     {
-                        Progress = progress, CancellationToken = cancellationToken, CheckpointPath = trainingCheckpoint, ResumeFrom = resumeFrom,
+                        Progress = (IProgress<TrainingProgress>)bar, CancellationToken = cancellationToken, CheckpointPath = trainingCheckpoint, ResumeFrom = resumeFrom,
                     }));
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

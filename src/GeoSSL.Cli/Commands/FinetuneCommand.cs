@@ -1,8 +1,6 @@
 using System.CommandLine;
 using GeoSSL.Cli.Charts;
 using GeoSSL.Cli.Progress;
-using GeoSSL.Core.Engine;
-using GeoSSL.Core.Networks;
 using GeoSSL.MLNet;
 using GeoSSL.MLNet.Classification;
 using GeoSSL.MLNet.Evaluation;
@@ -64,7 +62,7 @@ internal static class FinetuneCommand
             var labelKeys = ml.Transforms.Conversion.MapValueToKey(nameof(ImageRow.Label)).Fit(trainRaw);
             var validation = labelKeys.Transform(validationRaw);
             string trainingCheckpoint = Path.Combine(outDir, "training.ckpt");
-            var options = new GeoImageClassifierOptions
+            var options = new GeoImageClassifierTrainer.Options
             {
                 LabelColumnName = nameof(ImageRow.Label), ImageColumnName = nameof(ImageRow.ImagePath),
                 InitialEncoderPath = initial, InitialWeightsReverseChannels = encoderChoice == "imagenet",

@@ -1,12 +1,7 @@
 using System.CommandLine;
 using GeoSSL.Cli.Charts;
 using GeoSSL.Cli.Progress;
-using GeoSSL.Core.Engine;
-using GeoSSL.Core.Networks;
-using GeoSSL.Core.Training;
-using GeoSSL.Data.Manifests;
 using GeoSSL.MLNet;
-using GeoSSL.MLNet.Options;
 using Microsoft.ML;
 using Spectre.Console;
 
@@ -58,9 +53,9 @@ internal static class PretrainCommand
             bool hasDates = ManifestHeader.Read(manifestPath).Contains(date, StringComparer.Ordinal);
 
             var ml = new MLContext(seed: parse.GetValue(seed));
-            var data = ml.Data.LoadGeoManifest(manifestPath, new ManifestColumns { ImageFolder = images, Timestamp = hasDates ? date : null });
+            var data = ml.Data.LoadGeoManifest(manifestPath, timestampColumnName: hasDates ? date : null, imageFolder: images);
             string checkpoint = Path.Combine(outDir, "checkpoint.ckpt");
-            var options = new GeoContrastivePretrainOptions
+            var options = new GeoContrastivePretrainEstimator.Options
             {
                 TimestampColumnName = hasDates ? nameof(GeoSSL.MLNet.Reading.GeoImageRow.Timestamp) : null,
                 Variant = parse.GetValue(variant),
@@ -95,7 +90,7 @@ internal static class PretrainCommand
             string modelPath = Path.Combine(outDir, "featurizer.zip");
             ml.Model.Save(featurizer, data.Schema, modelPath);
             LossChart.Write(Path.Combine(outDir, "loss.png"), report.Result, $"pretraining {options.Variant}",
-                options.Variant.UsesGeo() ? report.GeoClusters : null);
+                options.Variant is PretrainVariant.MoCoV2Geo or PretrainVariant.MoCoV2GeoTemporalPositives or PretrainVariant.GeoOnly ? report.GeoClusters : null);
             var table = new Table().AddColumns("epoch", "loss", "contrastive", "geo", "img/s");
             foreach (var e in report.Epochs)
                 table.AddRow($"{e.Epoch}", $"{e.Loss:F4}", $"{e.Metric(MetricNames.Contrastive):F4}", $"{e.Metric(MetricNames.Geo):F4}", $"{e.SamplesPerSecond:F1}");

@@ -1,4 +1,4 @@
-using GeoSSL.Core.Engine;
+using GeoSSL.MLNet;
 using Spectre.Console;
 
 namespace GeoSSL.Cli;

@@ -1,4 +1,4 @@
-using GeoSSL.Core.Engine;
+using GeoSSL.MLNet;
 using Spectre.Console;
 
 namespace GeoSSL.Cli.Progress;
@@ -6,9 +6,10 @@ namespace GeoSSL.Cli.Progress;
 /// <summary>
 /// Runs a training call under one Spectre progress bar fed by the loop's <see cref="TrainingProgress"/> reports: steps done
 /// of all steps (so the ETA column extrapolates from step progress), with epoch, loss and images/s in the description.
-/// The library reports synchronously from the training thread; Spectre's tasks are safe to update from there.
+/// The library reports synchronously from the training thread; Spectre's tasks are safe to update from there. Takes the ML.NET
+/// adapter's reports and, for runs of the core's loop (change detection), the core's own.
 /// </summary>
-internal sealed class TrainingProgressBar : IProgress<TrainingProgress>
+internal sealed class TrainingProgressBar : IProgress<TrainingProgress>, IProgress<GeoSSL.Core.Engine.TrainingProgress>
 {
     private readonly ProgressTask task;
     private readonly Action<TrainingProgress>? observer;
@@ -17,7 +18,7 @@ internal sealed class TrainingProgressBar : IProgress<TrainingProgress>
     private TrainingProgressBar(ProgressTask task, Action<TrainingProgress>? observer) => (this.task, this.observer) = (task, observer);
 
     /// <summary>Runs <paramref name="work"/> on a worker thread while the bar is shown; returns its result.</summary>
-    public static async Task<T> RunAsync<T>(CliIo io, string title, Func<IProgress<TrainingProgress>, T> work)
+    public static async Task<T> RunAsync<T>(CliIo io, string title, Func<TrainingProgressBar, T> work)
     {
         T result = default!;
         await io.Out.Progress()
@@ -35,6 +36,8 @@ internal sealed class TrainingProgressBar : IProgress<TrainingProgress>
             });
         return result;
     }
+
+    public void Report(GeoSSL.Core.Engine.TrainingProgress value) => Report(new TrainingProgress(value));
 
     public void Report(TrainingProgress value)
     {

@@ -4,7 +4,7 @@ namespace GeoSSL.Core.Augmentation;
 /// MoCo-v2 "aug-plus", applied independently to every image of a batch. Defaults are the paper's. Augmentation only
 /// augments: normalisation belongs to the input contract (<see cref="GeoSSL.Data.Input.ImageInputSpec"/>).
 /// </summary>
-public sealed record AugmentationOptions
+internal sealed record AugmentationOptions
 {
     /// <summary>Side of the square output crop in pixels.</summary>
     public int OutputSize { get; init; } = 224;

@@ -4,7 +4,7 @@ namespace GeoSSL.Core.Augmentation;
 /// Random draws for one batch, one entry per image. Drawn on the CPU from a seeded <see cref="Random"/> so a
 /// run (and a resumed run) sees exactly the same augmentations; applied to the whole batch at once on the device.
 /// </summary>
-public sealed class AugmentationParameters
+internal sealed class AugmentationParameters
 {
     public required int Count { get; init; }
     /// <summary>Affine matrices (crop + flips) for affine_grid, 6 numbers per image.</summary>

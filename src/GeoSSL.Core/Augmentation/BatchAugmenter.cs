@@ -12,7 +12,7 @@ namespace GeoSSL.Core.Augmentation;
 /// contrast and blur, as torchgeo's MoCo does for multispectral input. Output stays on the unit scale: the caller
 /// normalises (<see cref="Input.InputNormalizer"/>).
 /// </summary>
-public sealed class BatchAugmenter
+internal sealed class BatchAugmenter
 {
     private readonly AugmentationOptions options;
     private readonly int channels;

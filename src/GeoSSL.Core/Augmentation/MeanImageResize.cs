@@ -5,7 +5,7 @@ using F = TorchSharp.torch.nn.functional;
 namespace GeoSSL.Core.Augmentation;
 
 /// <summary>Resizing a <see cref="MeanImage"/> to the size an encoder runs at (TorchSharp, so the data layer stays free of it).</summary>
-public static class MeanImageResize
+internal static class MeanImageResize
 {
     /// <summary>The same mean at another size (bilinear, corners not aligned, as torchvision's resize without antialias).</summary>
     public static MeanImage ResizedTo(this MeanImage image, int height, int width)

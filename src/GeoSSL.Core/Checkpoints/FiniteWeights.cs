@@ -6,7 +6,7 @@ namespace GeoSSL.Core.Checkpoints;
 /// Refuses weights with NaN or infinity where they are loaded (checkpoints, imported ONNX/state dicts), so a corrupt
 /// or diverged file stops with its name instead of featurizing every image to NaN.
 /// </summary>
-public static class FiniteWeights
+internal static class FiniteWeights
 {
     /// <summary>Throws <see cref="InvalidDataException"/> naming <paramref name="source"/> and the first non-finite tensor.</summary>
     public static void Require(nn.Module module, string source) => Require(module.state_dict().Select(kv => (kv.Key, kv.Value)), source);

@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace GeoSSL.Core.Checkpoints;
 
 /// <summary>Names every setting where two JSON configurations differ ("Model.QueueSize: 100 in the checkpoint, 200 in this run").</summary>
-public static class SettingsDiff
+internal static class SettingsDiff
 {
     public static IReadOnlyList<string> Between(string savedJson, string currentJson)
     {

@@ -16,7 +16,7 @@ namespace GeoSSL.Core.Classification;
 /// and accuracy. The loop owns the optimiser, schedule, early stopping and checkpoints; this class owns only what is
 /// particular to classification, so a resumed run replays the uninterrupted one step for step.
 /// </summary>
-public sealed class ClassificationTask : ITrainingTask
+internal sealed class ClassificationTask : ITrainingTask
 {
     /// <summary>Kind stored in the checkpoints of classification runs (<see cref="FineTuneCheckpoint"/>).</summary>
     public const string TaskKind = "classification";

@@ -14,7 +14,7 @@ namespace GeoSSL.Core.Classification;
 /// <param name="NumClasses">Outputs of <c>fc</c>.</param>
 /// <param name="Input">What the model takes (bands, sample scale, normalisation; its size is the training images' size).</param>
 /// <param name="ClassNames">Class names in output order, if known.</param>
-public sealed record ClassifierInfo(ResNetOptions Encoder, int NumClasses, ImageInputSpec Input, string[]? ClassNames);
+internal sealed record ClassifierInfo(ResNetOptions Encoder, int NumClasses, ImageInputSpec Input, string[]? ClassNames);
 
 /// <summary>
 /// A single-file checkpoint of a trained <see cref="ResNetClassifier"/>: a JSON header (<see cref="ClassifierInfo"/>) and
@@ -22,7 +22,7 @@ public sealed record ClassifierInfo(ResNetOptions Encoder, int NumClasses, Image
 /// Written through <see cref="AtomicFile"/>, followed by a SHA-256 of the content (format 2) that is checked, with the
 /// weights' finiteness, before the model is trusted.
 /// </summary>
-public static class ClassifierCheckpoint
+internal static class ClassifierCheckpoint
 {
     private const string Magic = "GEOSSLCL";
     private const int FormatVersion = 2; // 2 added the checksum trailer; 1 is still read

@@ -7,7 +7,7 @@ using F = TorchSharp.torch.nn.functional;
 namespace GeoSSL.Core.Classification;
 
 /// <summary>Batched TorchSharp prediction with a <see cref="ResNetClassifier"/> (the reference the ONNX export is checked against).</summary>
-public static class ClassifierInference
+internal static class ClassifierInference
 {
     /// <summary>
     /// Softmax probabilities [count][NumClasses] of planar raw images (each <see cref="ImageInputSpec.ValuesPerImage"/> samples,

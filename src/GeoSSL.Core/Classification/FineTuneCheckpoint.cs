@@ -6,12 +6,12 @@ using GeoSSL.Core.Training;
 namespace GeoSSL.Core.Classification;
 
 /// <summary>The data a fine-tuning run was trained on, as far as a resume can check it: the visiting order and batch plan follow from it.</summary>
-public sealed record FineTuneData(int TrainingImages, int? ValidationImages, int ImageSize);
+internal sealed record FineTuneData(int TrainingImages, int? ValidationImages, int ImageSize);
 
 /// <summary>What a fine-tuning checkpoint says without building a model: settings, data shape and the loop's progress.</summary>
 /// <param name="Epoch">0-based epoch the run continues with (= epochs done when it ended).</param>
 /// <param name="StepInEpoch">Next 0-based step within <paramref name="Epoch"/>.</param>
-public sealed record FineTuneCheckpointInfo(FineTuneConfig Config, FineTuneData Data, int Epoch, long StepInEpoch, long GlobalStep,
+internal sealed record FineTuneCheckpointInfo(FineTuneConfig Config, FineTuneData Data, int Epoch, long StepInEpoch, long GlobalStep,
     IReadOnlyList<TrainingEpoch> Epochs, IReadOnlyList<float> StepLosses, int? BestEpoch, bool EarlyStopped);
 
 /// <summary>
@@ -20,7 +20,7 @@ public sealed record FineTuneCheckpointInfo(FineTuneConfig Config, FineTuneData 
 /// This class only turns its settings back into a <see cref="FineTuneConfig"/> and <see cref="FineTuneData"/>, so callers can
 /// check a resume file before reading any image. It is not the trained model: <see cref="ClassifierCheckpoint"/> is that.
 /// </summary>
-public static class FineTuneCheckpoint
+internal static class FineTuneCheckpoint
 {
     /// <summary>
     /// Checks the whole file without building a model (a training checkpoint of a classification run, a readable format, a

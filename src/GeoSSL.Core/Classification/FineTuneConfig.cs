@@ -9,7 +9,7 @@ namespace GeoSSL.Core.Classification;
 /// Everything the fine-tuning loop needs: backbone shape, number of classes, optimiser (SGD with momentum, weight decay,
 /// warm-up + cosine schedule), augmentation, early stopping and seed.
 /// </summary>
-public sealed record FineTuneConfig
+internal sealed record FineTuneConfig
 {
     /// <summary>Backbone shape (taken from the checkpoint when starting from a pretrained encoder).</summary>
     public ResNetOptions Encoder { get; init; } = new() { Depth = ResNetDepth.ResNet18 };

@@ -15,7 +15,7 @@ namespace GeoSSL.Core.Classification;
 /// restore, atomic checkpoints (<see cref="FineTuneCheckpoint"/>), exact resume and cancellation, and equal configurations
 /// give equal runs on the CPU whether or not they were interrupted and resumed.
 /// </summary>
-public sealed class FineTuner : IDisposable
+internal sealed class FineTuner : IDisposable
 {
     private readonly FineTuneConfig config;
     private readonly TrainingLoop loop;

@@ -1,7 +1,7 @@
 namespace GeoSSL.Core.Classification;
 
 /// <summary>Labelled images for fine-tuning: planar (C, H, W) raw samples of equal size (bytes, or float32 for non-byte inputs) and a class index per image.</summary>
-public interface ILabeledImageSource
+internal interface ILabeledImageSource
 {
     int Count { get; }
     int Channels { get; }
@@ -19,7 +19,7 @@ public interface ILabeledImageSource
 }
 
 /// <summary>An in-memory <see cref="ILabeledImageSource"/>: images back to back in one buffer.</summary>
-public sealed class LabeledImages : ILabeledImageSource
+internal sealed class LabeledImages : ILabeledImageSource
 {
     private readonly byte[] pixels;
     private readonly int[] labels;

@@ -12,7 +12,7 @@ namespace GeoSSL.Core.Classification;
 /// to temporary Scalars that a garbage collection can free during the native call (see <see cref="StableScalars"/>);
 /// here every Scalar lives in a <c>using</c> variable until the step is done.
 /// </summary>
-public sealed class MomentumSgd : IDisposable
+internal sealed class MomentumSgd : IDisposable
 {
     private readonly List<Parameter> parameters;
     private readonly Tensor?[] buffers;

@@ -7,10 +7,10 @@ namespace GeoSSL.Core.Classification;
 /// <summary>What a pretraining checkpoint says about its query encoder.</summary>
 /// <param name="Encoder">Shape of the encoder.</param>
 /// <param name="Input">What it was pretrained on: bands, sample scale, normalisation, and the crop size as its size.</param>
-public sealed record PretrainedEncoderInfo(ResNetOptions Encoder, ImageInputSpec Input);
+internal sealed record PretrainedEncoderInfo(ResNetOptions Encoder, ImageInputSpec Input);
 
 /// <summary>Reads the query encoder of a pretraining checkpoint (<c>.ckpt</c> written by <see cref="Pretrainer"/>).</summary>
-public static class PretrainedEncoder
+internal static class PretrainedEncoder
 {
     /// <summary>The encoder's shape and normalisation, without loading weights.</summary>
     public static PretrainedEncoderInfo Read(string checkpointPath)

@@ -11,7 +11,7 @@ namespace GeoSSL.Core.Classification;
 /// The encoder's layers are registered directly on this module (conv1, bn1, layer1-4, ...), so
 /// <c>state_dict()</c> has exactly torchvision's keys, <c>fc.weight</c> and <c>fc.bias</c> included.
 /// </summary>
-public sealed class ResNetClassifier : Module<Tensor, Tensor>
+internal sealed class ResNetClassifier : Module<Tensor, Tensor>
 {
     private readonly ResNetEncoder encoder;
     private readonly Linear fc;

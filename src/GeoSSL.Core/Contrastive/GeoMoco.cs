@@ -13,7 +13,7 @@ namespace GeoSSL.Core.Contrastive;
 /// objective lives with the model: <see cref="Forward"/> is one training step's loss (momentum update, keys, InfoNCE,
 /// geo cross-entropy, enqueue).
 /// </summary>
-public sealed class GeoMoco : Module
+internal sealed class GeoMoco : Module
 {
     private readonly ResNetEncoder encoder_q;
     private readonly ProjectionHead head_q;
@@ -250,4 +250,4 @@ public sealed class GeoMoco : Module
 }
 
 /// <summary>A step's total loss (with its graph) and its two terms as numbers.</summary>
-public sealed record MocoLosses(Tensor Loss, double Contrastive, double Geo);
+internal sealed record MocoLosses(Tensor Loss, double Contrastive, double Geo);

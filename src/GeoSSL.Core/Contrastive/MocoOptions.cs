@@ -3,7 +3,7 @@ using GeoSSL.Core.Networks;
 namespace GeoSSL.Core.Contrastive;
 
 /// <summary>Shape of the MoCo-v2 model. Defaults follow MoCo-v2 / the GASSL paper.</summary>
-public sealed record MocoOptions
+internal sealed record MocoOptions
 {
     public ResNetOptions Encoder { get; init; } = new();
 

@@ -6,7 +6,7 @@ namespace GeoSSL.Core.Dense;
 /// does not count as a recall of 0 or 1; callers averaging per-city values should skip NaN. Pooled counts
 /// (<see cref="ChangeMetrics.Overall"/>) are what change-detection papers report for OSCD.
 /// </summary>
-public readonly record struct BinaryConfusion(long TruePositives, long FalsePositives, long FalseNegatives, long TrueNegatives)
+internal readonly record struct BinaryConfusion(long TruePositives, long FalsePositives, long FalseNegatives, long TrueNegatives)
 {
     public long Total => TruePositives + FalsePositives + FalseNegatives + TrueNegatives;
 

@@ -6,7 +6,7 @@ using GeoSSL.Data.Dense;
 namespace GeoSSL.Core.Dense;
 
 /// <summary>The settings of a change-detection training run on whole cities (the detect-changes verbs' recipe).</summary>
-public sealed record ChangeDetectionSettings
+internal sealed record ChangeDetectionSettings
 {
     /// <summary>Side of the random training windows.</summary>
     public int Window { get; init; } = 64;
@@ -33,7 +33,7 @@ public sealed record ChangeDetectionSettings
 /// with overlapping windows, per city and pooled, with one overlay panel per city. One implementation for every front end
 /// (the sample's and the tool's detect-changes verbs).
 /// </summary>
-public static class ChangeDetectionRun
+internal static class ChangeDetectionRun
 {
     /// <summary>Trains, saves the model to <paramref name="modelPath"/> and returns the run. Cancellation throws before saving.</summary>
     public static TrainingResult Train(ChangeDetectionSettings settings, IReadOnlyList<DenseScene> train, IReadOnlyList<DenseScene> validation,

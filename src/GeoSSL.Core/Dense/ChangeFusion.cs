@@ -1,7 +1,7 @@
 namespace GeoSSL.Core.Dense;
 
 /// <summary>How a change model combines the two dates' feature maps at each scale before decoding.</summary>
-public enum ChangeFusion
+internal enum ChangeFusion
 {
     /// <summary><c>|f1 - f2|</c>: symmetric in the dates, keeps the encoder's widths; identical images give zero features.</summary>
     Difference = 0,

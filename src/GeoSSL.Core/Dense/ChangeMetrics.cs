@@ -4,7 +4,7 @@ namespace GeoSSL.Core.Dense;
 /// Accumulates binary confusion counts of change maps per city (or any group key) and overall. Overall counts pool
 /// every pixel (micro average), as OSCD results are usually reported; <see cref="BinaryConfusion"/> gives the ratios.
 /// </summary>
-public sealed class ChangeMetrics
+internal sealed class ChangeMetrics
 {
     private readonly Dictionary<string, BinaryConfusion> perCity = new(StringComparer.Ordinal);
 

@@ -12,7 +12,7 @@ namespace GeoSSL.Core.Dense;
 /// <c>sum p / (sum p + 1)</c>, small when the model predicts no change. Plain CE under-weights the rare class; Dice alone is
 /// unstable early; the sum is the usual compromise.
 /// </summary>
-public sealed class DenseLoss
+internal sealed class DenseLoss
 {
     private const double DiceSmoothing = 1.0;
 

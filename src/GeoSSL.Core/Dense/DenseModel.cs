@@ -16,7 +16,7 @@ namespace GeoSSL.Core.Dense;
 /// <c>decoder.blocks.{i}.conv{1,2}.{0,1}.*</c>, <c>segmentation_head.0.{weight,bias}</c>.
 /// </para>
 /// </summary>
-public sealed class DenseModel : Module<Tensor, Tensor>
+internal sealed class DenseModel : Module<Tensor, Tensor>
 {
     private readonly ResNetEncoder encoder;
     private readonly UNetDecoder decoder;

@@ -6,7 +6,7 @@ namespace GeoSSL.Core.Dense;
 /// Shape of a <see cref="DenseModel"/>: a ResNet encoder, a U-Net decoder and a 1x1 classification conv.
 /// One input image gives semantic segmentation; two (the dates of a pair, through the same encoder) give change detection.
 /// </summary>
-public sealed record DenseModelOptions
+internal sealed record DenseModelOptions
 {
     /// <summary>The backbone (usually a pretrained encoder's options).</summary>
     public ResNetOptions Encoder { get; init; } = new() { Depth = ResNetDepth.ResNet18 };

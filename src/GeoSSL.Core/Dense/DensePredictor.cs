@@ -18,7 +18,7 @@ namespace GeoSSL.Core.Dense;
 /// validation). <see cref="Save"/> writes a finished run as a training checkpoint with the kept weights, so the same file
 /// is the trained model and the record of its run; <see cref="Load"/> reads it back in another process.
 /// </summary>
-public sealed class DensePredictor : IDisposable
+internal sealed class DensePredictor : IDisposable
 {
     private readonly InputNormalizer normalizer;
     private readonly bool ownsModel;

@@ -15,7 +15,7 @@ namespace GeoSSL.Core.Dense;
 /// positives, and validation that predicts whole scenes with overlapping windows and scores the positive class
 /// (precision, recall, F1, IoU, overall accuracy; early stopping uses "f1" by default through the schedule).
 /// </summary>
-public sealed class DenseTask : ITrainingTask, IDisposable
+internal sealed class DenseTask : ITrainingTask, IDisposable
 {
     private readonly DenseTaskOptions options;
     private readonly ImageInputSpec input;

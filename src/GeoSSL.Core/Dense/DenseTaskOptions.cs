@@ -4,7 +4,7 @@ namespace GeoSSL.Core.Dense;
 /// Settings of a dense task (change detection with two dates, segmentation with one) beyond the model: how training windows
 /// are drawn, the loss for rare positives, and how validation scenes are predicted whole.
 /// </summary>
-public sealed record DenseTaskOptions
+internal sealed record DenseTaskOptions
 {
     /// <summary>The model: encoder shape, classes, inputs (2 = change detection), fusion, frozen encoder.</summary>
     public DenseModelOptions Model { get; init; } = new();

@@ -20,7 +20,7 @@ namespace GeoSSL.Core.Dense;
 /// <see cref="OnnxExportOptions.SecondInputName"/>, the output <see cref="OnnxExportOptions.OutputName"/> ("image1", "image2",
 /// "probabilities" with <see cref="OnnxExportOptions.ForDense"/>). The module is only read.
 /// </summary>
-public static class OnnxDenseExporter
+internal static class OnnxDenseExporter
 {
     public static byte[] Export(DenseModel model, OnnxExportOptions options) => BuildModel(model, options).ToByteArray();
 

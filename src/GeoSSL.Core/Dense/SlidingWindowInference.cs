@@ -12,7 +12,7 @@ namespace GeoSSL.Core.Dense;
 /// <see cref="SmoothWeights"/> a window's pixels are weighted by a tent that is highest at its centre, which
 /// suppresses the seams of predictions near window edges where the network sees less context.
 /// </summary>
-public sealed class SlidingWindowInference
+internal sealed class SlidingWindowInference
 {
     /// <summary>Window side in pixels (the model's training size).</summary>
     public int Window { get; }

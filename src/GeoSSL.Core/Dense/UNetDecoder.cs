@@ -18,7 +18,7 @@ namespace GeoSSL.Core.Dense;
 /// default), and a 1x1 rather than 3x3 head.
 /// </para>
 /// </summary>
-public sealed class UNetDecoder : Module
+internal sealed class UNetDecoder : Module
 {
     private readonly ModuleList<UNetDecoderBlock> blocks;
 

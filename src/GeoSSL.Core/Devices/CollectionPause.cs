@@ -12,7 +12,7 @@ namespace GeoSSL.Core.Devices;
 /// flight. A step that allocates more than the budget ends the region early (the runtime collects); it is then only as
 /// exposed as without the pause.
 /// </summary>
-public static class CollectionPause
+internal static class CollectionPause
 {
     /// <summary>Managed bytes a step may allocate (all threads) before the runtime collects anyway: 64 MB.</summary>
     public const long BudgetBytes = 64L << 20;

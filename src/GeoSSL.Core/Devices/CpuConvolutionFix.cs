@@ -9,7 +9,7 @@ namespace GeoSSL.Core.Devices;
 /// off makes them exact at the same speed for the layers this project trains. It is a process-wide libtorch flag,
 /// set before CPU training; on platforms where the symbols differ (Windows) it is skipped.
 /// </summary>
-public static class CpuConvolutionFix
+internal static class CpuConvolutionFix
 {
     [DllImport("libtorch_cpu", EntryPoint = "_ZN2at13globalContextEv")]
     private static extern IntPtr GlobalContext();

@@ -21,7 +21,7 @@ namespace GeoSSL.Core.Devices;
 /// Environment.SetEnvironmentVariable does not change on Unix; hence setenv.
 /// </para>
 /// </summary>
-public static class CpuThreads
+internal static class CpuThreads
 {
     [DllImport("libc", EntryPoint = "setenv")]
     private static extern int SetEnv([MarshalAs(UnmanagedType.LPUTF8Str)] string name, [MarshalAs(UnmanagedType.LPUTF8Str)] string value, int overwrite);

@@ -3,10 +3,18 @@ using static TorchSharp.torch;
 namespace GeoSSL.Core.Devices;
 
 /// <summary>Turns "auto", "cpu", "cuda" or "cuda:N" into a TorchSharp device, once per run.</summary>
-public static class DeviceSelector
+internal static class DeviceSelector
 {
+    /// <summary>True when TorchSharp has a CUDA runtime and at least one device.</summary>
+    public static bool CudaAvailable()
+    {
+        TorchNative.EnsureLoaded();
+        return cuda.is_available();
+    }
+
     public static Device Resolve(string? spec)
     {
+        TorchNative.EnsureLoaded();
         var s = (spec ?? "auto").Trim().ToLowerInvariant();
         if (s is "" or "auto") return cuda.is_available() ? CUDA : CPU;
         if (s == "cpu") return CPU;

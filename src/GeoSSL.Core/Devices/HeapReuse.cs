@@ -12,7 +12,7 @@ namespace GeoSSL.Core.Devices;
 /// its peak until the process ends), applied once by the CPU trainers (pretraining and fine-tuning); set the environment variable
 /// <c>GEOSSL_KEEP_MALLOC_DEFAULTS=1</c> to leave glibc's defaults alone.
 /// </summary>
-public static class HeapReuse
+internal static class HeapReuse
 {
     private const int M_TRIM_THRESHOLD = -1;
     private const int M_MMAP_MAX = -4;

@@ -10,7 +10,7 @@ namespace GeoSSL.Core.Engine;
 /// guard, progress, cancellation, validation with early stopping and best weights, and checkpoints with exact resume.
 /// A new downstream task is one small class, as a torchgeo trainer is over its BaseTask.
 /// </summary>
-public interface ITrainingTask
+internal interface ITrainingTask
 {
     /// <summary>Short name stored in checkpoints, so a checkpoint of another task is refused by name (e.g. "change-detection").</summary>
     string Kind { get; }
@@ -60,4 +60,4 @@ public interface ITrainingTask
 }
 
 /// <summary>One step of a task: the loss tensor (with its graph) and metric sums over <paramref name="Samples"/> samples.</summary>
-public sealed record StepOutput(Tensor Loss, int Samples, IReadOnlyDictionary<string, double> Sums);
+internal sealed record StepOutput(Tensor Loss, int Samples, IReadOnlyDictionary<string, double> Sums);

@@ -8,7 +8,7 @@ namespace GeoSSL.Core.Engine;
 /// early-stopping decisions. Owns the copy of the best epoch's weights that early stopping keeps (not serialised with the
 /// rest: the checkpoint writes it as tensors).
 /// </summary>
-public sealed class LoopState : IDisposable
+internal sealed class LoopState : IDisposable
 {
     /// <summary>0-based epoch being trained (equals the number of epochs done when training is finished).</summary>
     public int Epoch { get; set; }

@@ -1,7 +1,7 @@
 namespace GeoSSL.Core.Engine;
 
 /// <summary>Names of the metrics the built-in tasks report, so progress readers do not spell them by hand.</summary>
-public static class MetricNames
+internal static class MetricNames
 {
     /// <summary>The loss minimised (every task).</summary>
     public const string Loss = "loss";

@@ -10,10 +10,10 @@ using static TorchSharp.torch;
 namespace GeoSSL.Core.Engine;
 
 /// <summary>The header of a training checkpoint: which task, its settings and schedule, and its data shape (JSON).</summary>
-public sealed record TrainingCheckpointHeader(string Kind, string TaskSettingsJson, TrainingSchedule Schedule, string DataJson);
+internal sealed record TrainingCheckpointHeader(string Kind, string TaskSettingsJson, TrainingSchedule Schedule, string DataJson);
 
 /// <summary>What a training checkpoint says without building a model.</summary>
-public sealed record TrainingCheckpointInfo(string Kind, string TaskSettingsJson, TrainingSchedule Schedule, string DataJson,
+internal sealed record TrainingCheckpointInfo(string Kind, string TaskSettingsJson, TrainingSchedule Schedule, string DataJson,
     int Epoch, long StepInEpoch, long GlobalStep, IReadOnlyList<TrainingEpoch> Epochs, int? BestEpoch, bool EarlyStopped)
 {
     /// <summary>Loss of every step so far, in order (to compare an interrupted run with an uninterrupted one).</summary>
@@ -27,7 +27,7 @@ public sealed record TrainingCheckpointInfo(string Kind, string TaskSettingsJson
 /// all of it. Written through <see cref="AtomicFile"/>; read back only after the checksum and every weight (all finite)
 /// check out; every failure names the file.
 /// </summary>
-public static class TrainingCheckpoint
+internal static class TrainingCheckpoint
 {
     private const string Magic = "GEOSSLTR";
     private const int FormatVersion = 1;

@@ -13,7 +13,7 @@ namespace GeoSSL.Core.Engine;
 /// cancellation that writes a checkpoint, validation every epoch with early stopping and best-weight restore, and
 /// checkpoints that resume to exactly the uninterrupted run. A task (<see cref="ITrainingTask"/>) supplies the rest.
 /// </summary>
-public sealed class TrainingLoop
+internal sealed class TrainingLoop
 {
     private readonly TrainingSchedule schedule;
 

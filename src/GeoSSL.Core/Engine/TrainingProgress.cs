@@ -3,7 +3,7 @@ using System.Globalization;
 namespace GeoSSL.Core.Engine;
 
 /// <summary>What the loop reports every few steps and at each epoch end, for any task: named metrics instead of fixed fields.</summary>
-public sealed record TrainingProgress
+internal sealed record TrainingProgress
 {
     /// <summary>True for the end-of-epoch summary (training metrics averaged over the epoch, validation metrics filled in).</summary>
     public bool IsEpochEnd { get; init; }
@@ -52,7 +52,7 @@ public sealed record TrainingProgress
 }
 
 /// <summary>One epoch of a run: training means, validation metrics, rate, throughput, seconds.</summary>
-public sealed record TrainingEpoch(int Epoch, IReadOnlyDictionary<string, double> Metrics, IReadOnlyDictionary<string, double>? Validation,
+internal sealed record TrainingEpoch(int Epoch, IReadOnlyDictionary<string, double> Metrics, IReadOnlyDictionary<string, double>? Validation,
     double LearningRate, double SamplesPerSecond, double Seconds)
 {
     public double Loss => Metric(MetricNames.Loss);
@@ -73,7 +73,7 @@ public sealed record TrainingEpoch(int Epoch, IReadOnlyDictionary<string, double
 /// <summary>What a run did.</summary>
 /// <param name="BestEpoch">1-based epoch with the highest early-stopping metric on validation (first on ties); null without validation.</param>
 /// <param name="Completed">True when training is over (all epochs, or early stopping); false when StopAfterEpochs stopped it first.</param>
-public sealed record TrainingResult(IReadOnlyList<TrainingEpoch> Epochs, IReadOnlyList<float> StepLosses, int? BestEpoch, bool EarlyStopped,
+internal sealed record TrainingResult(IReadOnlyList<TrainingEpoch> Epochs, IReadOnlyList<float> StepLosses, int? BestEpoch, bool EarlyStopped,
     bool RestoredBestWeights, bool Completed, TimeSpan Elapsed)
 {
     /// <summary>The summary of <see cref="BestEpoch"/>; null without validation.</summary>
@@ -81,7 +81,7 @@ public sealed record TrainingResult(IReadOnlyList<TrainingEpoch> Epochs, IReadOn
 }
 
 /// <summary>Per-run hooks of <see cref="TrainingLoop.Run"/>.</summary>
-public sealed record TrainingRunOptions
+internal sealed record TrainingRunOptions
 {
     /// <summary>CPU threads of libtorch (process-wide); null leaves the current count.</summary>
     public int? Threads { get; init; }

@@ -4,7 +4,7 @@ namespace GeoSSL.Core.Engine;
 /// The loop's own settings, the same for every task: optimiser (SGD with momentum and weight decay, PyTorch's formula),
 /// linear warm-up then cosine decay per step, length, seed, reporting and early stopping.
 /// </summary>
-public sealed record TrainingSchedule
+internal sealed record TrainingSchedule
 {
     public int Epochs { get; init; } = 20;
     public double LearningRate { get; init; } = 0.01;

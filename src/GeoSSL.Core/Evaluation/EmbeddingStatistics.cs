@@ -5,7 +5,7 @@ namespace GeoSSL.Core.Evaluation;
 /// of L2-normalised embeddings. Spread-out d-dimensional embeddings give about 1/sqrt(d); a collapsed encoder, which
 /// maps every image to (nearly) the same vector, gives about 0.
 /// </summary>
-public static class EmbeddingStatistics
+internal static class EmbeddingStatistics
 {
     /// <returns>The mean over dimensions of the std over samples, and that value times sqrt(d) (≈1 healthy, ≈0 collapsed).</returns>
     public static (double MeanStd, double NormalizedStd) Collapse(IReadOnlyList<float[]> embeddings)

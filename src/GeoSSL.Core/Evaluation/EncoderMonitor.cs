@@ -5,14 +5,14 @@ using GeoSSL.Data.Input;
 namespace GeoSSL.Core.Evaluation;
 
 /// <summary>What <see cref="EncoderMonitor"/> measured: embedding spread and, with labels, leave-one-out kNN top-1.</summary>
-public sealed record EncoderHealth(double EmbeddingStd, double NormalizedEmbeddingStd, double? KnnAccuracy);
+internal sealed record EncoderHealth(double EmbeddingStd, double NormalizedEmbeddingStd, double? KnnAccuracy);
 
 /// <summary>
 /// Checks an encoder during training on a fixed set of images: the collapse statistic of its pooled features and,
 /// when the images carry class labels, leave-one-out weighted kNN accuracy (each image classified by its k most
 /// similar others). Images are planar raw samples at the training resolution (see <see cref="ImageInputSpec"/>), normalised like the training input.
 /// </summary>
-public sealed class EncoderMonitor
+internal sealed class EncoderMonitor
 {
     private readonly byte[] pixels;
     private readonly int[]? labels;

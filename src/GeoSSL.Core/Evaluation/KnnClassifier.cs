@@ -7,7 +7,7 @@ namespace GeoSSL.Core.Evaluation;
 /// k most similar bank vectors votes for its class with weight exp(similarity / temperature). Batched on the CPU
 /// (or the bank's device) with one matrix product per chunk of queries.
 /// </summary>
-public static class KnnClassifier
+internal static class KnnClassifier
 {
     /// <param name="bank">Labelled reference vectors.</param>
     /// <param name="queries">Vectors to classify; pass the bank itself with <paramref name="leaveOneOut"/> for leave-one-out accuracy.</param>

@@ -16,7 +16,7 @@ namespace GeoSSL.Core.Export;
 /// <see cref="OnnxExportOptions.ForClassifier"/>) and an ArgMax over them giving the predicted class index
 /// (<see cref="OnnxExportOptions.LabelIndexName"/>). The module is only read.
 /// </summary>
-public static class OnnxClassifierExporter
+internal static class OnnxClassifierExporter
 {
     private const string FeaturesName = "classifier.features";
 

@@ -17,7 +17,7 @@ namespace GeoSSL.Core.Export;
 /// so the graph holds only Conv, Relu, MaxPool, Add, GlobalAveragePool, Flatten, Gemm and a few elementwise ops.
 /// The module is only read: its parameters, buffers and training flag are left as they were.
 /// </summary>
-public static class OnnxEncoderExporter
+internal static class OnnxEncoderExporter
 {
     /// <summary>ONNX opset of the default domain used by the exported graph.</summary>
     public const int OpsetVersion = 17;

@@ -14,7 +14,7 @@ namespace GeoSSL.Core.Export;
 /// for graphs that describe no image input (e.g. tests of the arithmetic). <see cref="ForClassifier"/> and
 /// <see cref="ForDense"/> give the other models' conventional names.
 /// </summary>
-public sealed record OnnxExportOptions
+internal sealed record OnnxExportOptions
 {
     /// <summary>Classifier names: input "input", outputs "probabilities" [N, K] and "label_index" [N, 1].</summary>
     public static OnnxExportOptions ForClassifier(ImageInputSpec? input = null) =>

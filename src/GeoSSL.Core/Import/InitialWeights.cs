@@ -11,7 +11,7 @@ namespace GeoSSL.Core.Import;
 /// through <see cref="TorchStateDictImporter"/>, and GeoSSL pretraining checkpoints (recognised by content, whatever
 /// the ending), whose query encoder starts a new run with new data or settings (to continue the same run, resume).
 /// </summary>
-public static class InitialWeights
+internal static class InitialWeights
 {
     /// <summary>The encoder layout the file holds (depth, blocks per layer, width, input channels, stem).</summary>
     public static ResNetOptions ReadLayout(string path) =>

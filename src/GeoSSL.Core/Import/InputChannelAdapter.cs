@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 namespace GeoSSL.Core.Import;
 
 /// <summary>Which target channels hold red, green and blue (null: none matched), and how that was decided.</summary>
-public sealed record RgbBandMap(int Channels, int? Red, int? Green, int? Blue, string Description)
+internal sealed record RgbBandMap(int Channels, int? Red, int? Green, int? Blue, string Description)
 {
     /// <summary>True when all three of R, G and B were found among the bands.</summary>
     public bool HasRgb => Red is not null && Green is not null && Blue is not null;
@@ -16,7 +16,7 @@ public sealed record RgbBandMap(int Channels, int? Red, int? Green, int? Blue, s
 /// so a band-flat input (every channel the same image) gives the RGB network's activations on that gray image, and the
 /// pretrained batch-norm statistics of conv1 still fit.
 /// </summary>
-public static class InputChannelAdapter
+internal static class InputChannelAdapter
 {
     private static readonly string[] RedNames = ["B04", "B4", "R", "RED"];
     private static readonly string[] GreenNames = ["B03", "B3", "G", "GREEN"];

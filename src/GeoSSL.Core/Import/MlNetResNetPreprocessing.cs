@@ -12,7 +12,7 @@ namespace GeoSSL.Core.Import;
 /// (initializer "MeanImage", [1,3,224,224], BGR), no scaling. Importing the weights with reversed input channels and this
 /// mean image reproduces <c>DnnFeaturizeImage</c>'s features.
 /// </summary>
-public static class MlNetResNetPreprocessing
+internal static class MlNetResNetPreprocessing
 {
     /// <summary>The mean image as RGB on the 0..1 scale, for <c>Mean</c>-image options; with Std = 1/255 it matches the original.</summary>
     public static MeanImage ReadMeanImage(string preprocessOnnxPath)

@@ -14,7 +14,7 @@ namespace GeoSSL.Core.Import;
 /// that Add, and the ReLU after it as the next block's input. Each convolution's BatchNorm supplies weight, bias and
 /// running statistics; a convolution bias is folded into the running mean and a different epsilon into the running variance.
 /// </summary>
-public static class OnnxResNetImporter
+internal static class OnnxResNetImporter
 {
     /// <summary>Copies the ONNX model's weights into <paramref name="encoder"/>; returns the torchvision names it filled.</summary>
     /// <param name="reverseInputChannels">Flip conv1's input channels, e.g. to feed RGB to a network trained on BGR.</param>

@@ -14,7 +14,7 @@ namespace GeoSSL.Core.Import;
 /// "layer1.0.conv1.weight" exist (the MoCo query encoder wins over the key encoder). Heads under the prefix's "fc."
 /// (classifier or MoCo MLP) are ignored; anything else that does not fit is an error naming the file and the parameter.
 /// </summary>
-public static class TorchStateDictImporter
+internal static class TorchStateDictImporter
 {
     /// <summary>File endings read as PyTorch state dicts by <see cref="InitialWeights"/>.</summary>
     public static readonly string[] Extensions = [".pt", ".pth", ".tar", ".ckpt", ".bin", ".safetensors"];

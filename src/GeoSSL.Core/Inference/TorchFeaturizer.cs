@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace GeoSSL.Core.Inference;
 
 /// <summary>Batched TorchSharp featurization of planar raw images (the reference the ONNX export is checked against).</summary>
-public static class TorchFeaturizer
+internal static class TorchFeaturizer
 {
     /// <param name="planar">Images back to back, each <see cref="ImageInputSpec.ValuesPerImage"/> samples of the spec's type (bytes, or float32 for other types).</param>
     /// <param name="input">What the encoder takes: the images are at its size and normalised by it.</param>

@@ -10,7 +10,7 @@ namespace GeoSSL.Core.Input;
 /// the monitor all call it; the exported ONNX graph does the same arithmetic in its first nodes (OnnxEncoderExporter).
 /// Augmentation runs between the two steps, on unit-scale values.
 /// </summary>
-public sealed class InputNormalizer
+internal sealed class InputNormalizer
 {
     private readonly ImageInputSpec spec;
     private MeanImage? resizedMean; // the mean image at the size last asked for, resized once rather than per batch

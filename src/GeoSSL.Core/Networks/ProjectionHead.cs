@@ -9,7 +9,7 @@ namespace GeoSSL.Core.Networks;
 /// MoCo-v2's 2-layer MLP head (Linear, ReLU, Linear). Names "0" and "2" match the official code's
 /// <c>encoder_q.fc = nn.Sequential(nn.Linear(d, d), nn.ReLU(), nn.Linear(d, 128))</c>.
 /// </summary>
-public sealed class ProjectionHead : Module<Tensor, Tensor>
+internal sealed class ProjectionHead : Module<Tensor, Tensor>
 {
     private readonly Linear first;
     private readonly Linear second;

@@ -10,7 +10,7 @@ namespace GeoSSL.Core.Networks;
 /// classification fc, returning pooled features [N, FeatureDimension]. Parameter names equal torchvision's
 /// so published state dicts map one to one (minus "fc.*").
 /// </summary>
-public sealed class ResNetEncoder : Module<Tensor, Tensor>
+internal sealed class ResNetEncoder : Module<Tensor, Tensor>
 {
     private readonly Conv2d conv1;
     private readonly BatchNorm2d bn1;

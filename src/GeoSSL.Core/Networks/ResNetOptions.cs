@@ -1,7 +1,7 @@
 namespace GeoSSL.Core.Networks;
 
 /// <summary>Which residual network the encoder uses.</summary>
-public enum ResNetDepth
+internal enum ResNetDepth
 {
     /// <summary>ResNet-18 (BasicBlock, [2,2,2,2]); 512-d pooled features at base width 64.</summary>
     ResNet18 = 18,
@@ -10,7 +10,7 @@ public enum ResNetDepth
 }
 
 /// <summary>Shape of a ResNet encoder. Defaults give torchvision's ResNet-50.</summary>
-public sealed record ResNetOptions
+internal sealed record ResNetOptions
 {
     public ResNetDepth Depth { get; init; } = ResNetDepth.ResNet50;
 

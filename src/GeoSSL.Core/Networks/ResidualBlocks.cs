@@ -6,7 +6,7 @@ using static TorchSharp.torch.nn;
 namespace GeoSSL.Core.Networks;
 
 /// <summary>torchvision's BasicBlock: two 3x3 convs. Field names match torchvision's state-dict keys.</summary>
-public sealed class BasicBlock : Module<Tensor, Tensor>
+internal sealed class BasicBlock : Module<Tensor, Tensor>
 {
     public const int Expansion = 1;
     private readonly Conv2d conv1;
@@ -38,7 +38,7 @@ public sealed class BasicBlock : Module<Tensor, Tensor>
 }
 
 /// <summary>torchvision's Bottleneck (v1.5: stride on the 3x3 conv). Field names match torchvision.</summary>
-public sealed class Bottleneck : Module<Tensor, Tensor>
+internal sealed class Bottleneck : Module<Tensor, Tensor>
 {
     public const int Expansion = 4;
     private readonly Conv2d conv1;

@@ -12,7 +12,7 @@ namespace GeoSSL.Core.Training;
 /// fingerprint). Files of earlier versions (<see cref="LegacyPretrainCheckpoint"/>) are still read for their weights and
 /// configuration; they cannot be resumed. Every failure names the file.
 /// </summary>
-public static class Checkpoint
+internal static class Checkpoint
 {
     private const string Kind = TrainingCheckpoint.PretrainingKind;
 

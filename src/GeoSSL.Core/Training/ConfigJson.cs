@@ -7,7 +7,7 @@ namespace GeoSSL.Core.Training;
 /// JSON form of <see cref="PretrainConfig"/> and <see cref="Classification.FineTuneConfig"/>, stored in checkpoints so a run
 /// can be rebuilt from one file and a resume can be compared setting by setting (<see cref="Checkpoints.SettingsDiff"/>).
 /// </summary>
-public static class ConfigJson
+internal static class ConfigJson
 {
     private static readonly JsonSerializerOptions Options = new()
     {

@@ -12,7 +12,7 @@ namespace GeoSSL.Core.Training;
 /// A fresh generator equal to the one FillBatch will receive for a step, before FillBatch draws from it: a source that draws
 /// its choices (e.g. positives) from it in FillBatch's order knows them ahead.
 /// </param>
-public sealed record EpochPlan(int Epoch, IReadOnlyList<int> Order, int BatchSize, long FirstStep, long StepCount, Func<long, Random> StepRandom)
+internal sealed record EpochPlan(int Epoch, IReadOnlyList<int> Order, int BatchSize, long FirstStep, long StepCount, Func<long, Random> StepRandom)
 {
     /// <summary>The anchors of step <paramref name="step"/>.</summary>
     public int[] Anchors(long step)

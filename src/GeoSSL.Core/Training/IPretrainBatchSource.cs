@@ -4,7 +4,7 @@ namespace GeoSSL.Core.Training;
 /// Supplies training batches to the loop. The data layer implements it (which images pair up, which geo label
 /// each has); the loop only asks for anchors by index, with a seeded generator so batches are reproducible.
 /// </summary>
-public interface IPretrainBatchSource
+internal interface IPretrainBatchSource
 {
     /// <summary>Number of anchors (images) in one epoch.</summary>
     int Count { get; }

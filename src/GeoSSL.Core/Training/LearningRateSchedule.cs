@@ -1,7 +1,7 @@
 namespace GeoSSL.Core.Training;
 
 /// <summary>Linear warm-up then half-cosine decay to zero, evaluated per step.</summary>
-public static class LearningRateSchedule
+internal static class LearningRateSchedule
 {
     public static double At(PretrainConfig c, long step, long stepsPerEpoch) =>
         At(c.LearningRate, c.Epochs, c.WarmupEpochs, c.CosineSchedule, step, stepsPerEpoch);

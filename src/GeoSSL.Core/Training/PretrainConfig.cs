@@ -5,7 +5,7 @@ using GeoSSL.Data.Input;
 namespace GeoSSL.Core.Training;
 
 /// <summary>Everything the training loop needs. Defaults are the paper's (MoCo-v2 recipe, GASSL weights).</summary>
-public sealed record PretrainConfig
+internal sealed record PretrainConfig
 {
     public PretrainVariant Variant { get; init; } = PretrainVariant.MoCoV2GeoTemporalPositives;
     public MocoOptions Model { get; init; } = new();

@@ -1,7 +1,7 @@
 namespace GeoSSL.Core.Training;
 
 /// <summary>The five pretraining methods compared in the GASSL paper.</summary>
-public enum PretrainVariant
+internal enum PretrainVariant
 {
     /// <summary>MoCo-v2: two augmentations of the same image.</summary>
     MoCoV2,
@@ -15,7 +15,7 @@ public enum PretrainVariant
     GeoOnly,
 }
 
-public static class PretrainVariantExtensions
+internal static class PretrainVariantExtensions
 {
     public static bool UsesContrastive(this PretrainVariant v) => v != PretrainVariant.GeoOnly;
     public static bool UsesGeo(this PretrainVariant v) => v is PretrainVariant.MoCoV2Geo or PretrainVariant.MoCoV2GeoTemporalPositives or PretrainVariant.GeoOnly;

@@ -14,7 +14,7 @@ namespace GeoSSL.Core.Training;
 /// cancellation, NaN guard) through <see cref="PretrainTask"/>. Checkpoints are training checkpoints of kind "pretraining",
 /// which are also the files encoders are read from (<see cref="Checkpoint"/>).
 /// </summary>
-public sealed class Pretrainer : IDisposable
+internal sealed class Pretrainer : IDisposable
 {
     private readonly PretrainConfig config;
     private readonly TrainingLoop loop;

@@ -4,7 +4,7 @@ namespace GeoSSL.Core.Training;
 /// Deterministic generators per (seed, epoch, step): every random choice of a step depends only on these
 /// numbers, so a run resumed from a checkpoint replays exactly what an uninterrupted run would have done.
 /// </summary>
-public static class StepRandom
+internal static class StepRandom
 {
     public static Random For(int seed, int epoch, long step) => new(Mix(seed, epoch, step));
 

@@ -10,7 +10,7 @@ namespace GeoSSL.Data.Dense;
 /// &lt;city&gt;-cm.tif). Also what a run needs around them: the input contract for training and RGB previews for overlays.
 /// Shared by the sample's and the tool's detect-changes verbs.
 /// </summary>
-public static class ChangeCities
+internal static class ChangeCities
 {
     /// <summary>The Sentinel-2 bands read when none are asked for: the 10 m bands.</summary>
     public const string DefaultSentinel2Bands = "B02,B03,B04,B08";

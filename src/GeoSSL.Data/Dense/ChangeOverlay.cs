@@ -8,7 +8,7 @@ namespace GeoSSL.Data.Dense;
 /// the image unchanged. Images are planar RGB [3, H, W], floats in 0..sampleMax (the scenes' PNG values: 255) or bytes;
 /// masks are [H, W], non-zero = change.
 /// </summary>
-public static class ChangeOverlay
+internal static class ChangeOverlay
 {
     /// <summary>Colour of correctly found change.</summary>
     public static readonly (byte R, byte G, byte B) TruePositive = (0, 255, 0);

@@ -5,7 +5,7 @@ namespace GeoSSL.Data.Dense;
 /// ground, sensor dates and labelling style, so a per-window split would leak). <see cref="Oscd"/> is the fixed split of
 /// the 10 OSCD change cities; <see cref="LeaveOneCityOut"/> gives cross-validation folds.
 /// </summary>
-public sealed class CitySplit
+internal sealed class CitySplit
 {
     public IReadOnlyList<string> Train { get; }
     public IReadOnlyList<string> Validation { get; }

@@ -5,7 +5,7 @@ namespace GeoSSL.Data.Dense;
 /// both dates stay co-registered): flip left-right, then flip top-bottom, then rotate 90° counter-clockwise
 /// <see cref="Rotations"/> times (numpy's rot90 convention).
 /// </summary>
-public readonly record struct DenseAugmentation(bool FlipHorizontal, bool FlipVertical, int Rotations)
+internal readonly record struct DenseAugmentation(bool FlipHorizontal, bool FlipVertical, int Rotations)
 {
     /// <summary>No change.</summary>
     public static DenseAugmentation Identity => default;

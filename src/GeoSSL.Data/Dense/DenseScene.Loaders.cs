@@ -2,7 +2,7 @@ using GeoSSL.Data.Scenes;
 
 namespace GeoSSL.Data.Dense;
 
-public sealed partial class DenseScene
+internal sealed partial class DenseScene
 {
     /// <summary>
     /// The OSCD change cities with their labels: <see cref="GeoScene.FromOscdChange"/> (t1.png, t2.png, manifest.csv) plus each

@@ -2,7 +2,7 @@ using GeoSSL.Data.Scenes;
 
 namespace GeoSSL.Data.Dense;
 
-public sealed partial class DenseScene
+internal sealed partial class DenseScene
 {
     /// <summary>
     /// A 2-class change scene of pixels that are already decoded: planar RGB samples [3, H, W] per date (0..255 floats, as

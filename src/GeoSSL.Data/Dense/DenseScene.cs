@@ -9,7 +9,7 @@ namespace GeoSSL.Data.Dense;
 /// One type serves both so the window sampler, split and overlay code need no second path.
 /// Load with <see cref="FromOscdChange"/>, <see cref="FromChangeFiles"/> or <see cref="FromSegmentationFiles"/>.
 /// </summary>
-public sealed partial class DenseScene
+internal sealed partial class DenseScene
 {
     private readonly byte[] _mask;
 

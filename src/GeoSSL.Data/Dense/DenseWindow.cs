@@ -5,4 +5,4 @@ namespace GeoSSL.Data.Dense;
 /// side <see cref="Size"/>, and the augmentation applied identically to every date and the mask.
 /// <see cref="ChangeBiased"/> tells whether it was placed to contain a positive pixel.
 /// </summary>
-public sealed record DenseWindow(int SceneIndex, int X, int Y, int Size, DenseAugmentation Augmentation, bool ChangeBiased);
+internal sealed record DenseWindow(int SceneIndex, int X, int Y, int Size, DenseAugmentation Augmentation, bool ChangeBiased);

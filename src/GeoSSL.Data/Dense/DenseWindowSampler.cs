@@ -12,7 +12,7 @@ namespace GeoSSL.Data.Dense;
 /// 0.3-3.8 % of OSCD pixels and uniform windows are mostly all-negative. Otherwise the position is uniform over every
 /// window position of every scene (a scene's share grows with its area). Samples are the scenes' raw values (PNG: 0..255).
 /// </summary>
-public sealed class DenseWindowSampler
+internal sealed class DenseWindowSampler
 {
     private readonly long[] _cumulativePositions;
     private readonly long[] _cumulativePositives;

@@ -3,7 +3,7 @@ using SkiaSharp;
 namespace GeoSSL.Data.Dense;
 
 /// <summary>Writes a mask or a probability map as an 8-bit grey PNG (atomically), for looking at and for re-reading as a mask.</summary>
-public static class MaskPng
+internal static class MaskPng
 {
     /// <summary>
     /// Class mask [H, W] of <paramref name="classCount"/> classes as grey, class k = round(255 k / (K-1)): 0/255 for a change

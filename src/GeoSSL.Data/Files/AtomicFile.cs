@@ -12,7 +12,7 @@ namespace GeoSSL.Data.Files;
 /// A kill -9 mid-write leaves the temporary file behind (nothing can delete it at that moment); the next write to the
 /// same target deletes the temporaries of processes that no longer run.
 /// </summary>
-public static class AtomicFile
+internal static class AtomicFile
 {
     /// <summary>Writes the file through <paramref name="write"/> (which must not close the stream) and replaces the target atomically.</summary>
     public static void Write(string path, Action<Stream> write)

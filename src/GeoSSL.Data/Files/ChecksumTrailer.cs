@@ -7,7 +7,7 @@ namespace GeoSSL.Data.Files;
 /// or overwritten one before it trusts a single byte (a checkpoint whose weights were overwritten with garbage would
 /// otherwise load and featurize to NaN). Layout: content, 32-byte hash of the content, 8-byte marker.
 /// </summary>
-public static class ChecksumTrailer
+internal static class ChecksumTrailer
 {
     private static ReadOnlySpan<byte> Marker => "GEOSUM01"u8;
     private const int Length = 32 + 8;

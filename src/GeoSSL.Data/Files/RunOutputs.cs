@@ -4,7 +4,7 @@ namespace GeoSSL.Data.Files;
 /// Guards a run's output files: a new run never replaces the checkpoint or model of an earlier run silently. Continuing
 /// that run (resuming from the same checkpoint) may rewrite them; anything else must say so explicitly.
 /// </summary>
-public static class RunOutputs
+internal static class RunOutputs
 {
     /// <summary>
     /// Throws <see cref="IOException"/> naming the first of <paramref name="outputs"/> (option name, path) that already exists,

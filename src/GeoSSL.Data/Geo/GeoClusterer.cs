@@ -7,7 +7,7 @@ namespace GeoSSL.Data.Geo;
 /// cluster takes the point farthest from its centre, so K distinct places always give K populated clusters
 /// (ML.NET's float32 KMeans left 28 of 100 empty on the OSCD tiles). Deterministic for a seed.
 /// </summary>
-public static class GeoClusterer
+internal static class GeoClusterer
 {
     private const int Restarts = 4;
     private const int MaxIterations = 300;

@@ -6,7 +6,7 @@ namespace GeoSSL.Data.Geo;
 /// Doubles, because neighbouring tiles are ~1e-4 apart on the unit sphere and their squared distances (~1e-8)
 /// vanish in float32 arithmetic on coordinates of size 1.
 /// </summary>
-public static class UnitSphere
+internal static class UnitSphere
 {
     public static (double X, double Y, double Z) FromDegrees(double latitude, double longitude)
     {

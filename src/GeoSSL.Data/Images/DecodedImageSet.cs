@@ -5,7 +5,7 @@ namespace GeoSSL.Data.Images;
 /// images, float32 for other sample types; see <see cref="Input.ImageInputSpec"/>). A few thousand 64x64 RGB tiles take
 /// ~50 MB; decoding once removes file I/O and PNG inflation from every training step.
 /// </summary>
-public sealed class DecodedImageSet
+internal sealed class DecodedImageSet
 {
     private readonly byte[] pixels;
 

@@ -10,7 +10,7 @@ namespace GeoSSL.Data.Images;
 /// non-square image. Uses SkiaSharp, the same decoder as ML.NET's LoadImages, so they also see the same pixels.
 /// Grayscale, palette, 16-bit and CMYK files come out as RGB (grey gives R = G = B).
 /// </summary>
-public static class ImageDecoder
+internal static class ImageDecoder
 {
     public const int Channels = 3;
 

@@ -5,4 +5,4 @@ namespace GeoSSL.Data.Images;
 /// <param name="Row">Row of the input it came from, when known.</param>
 /// <param name="FilePath">The file, when the image came from one.</param>
 /// <param name="Reason">The error that would have stopped the run.</param>
-public sealed record SkippedImage(int Index, long? Row, string? FilePath, string Reason);
+internal sealed record SkippedImage(int Index, long? Row, string? FilePath, string Reason);

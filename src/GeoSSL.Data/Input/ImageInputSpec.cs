@@ -11,7 +11,7 @@ namespace GeoSSL.Data.Input;
 /// and it is stored in checkpoints and in the ONNX metadata (<see cref="MetadataKey"/>), so a saved featurizer knows
 /// what it expects. Multispectral input is a spec with more bands, not another code path.
 /// </summary>
-public sealed record ImageInputSpec
+internal sealed record ImageInputSpec
 {
     /// <summary>Key of the spec's JSON in an exported ONNX model's metadata.</summary>
     public const string MetadataKey = "geossl.input";

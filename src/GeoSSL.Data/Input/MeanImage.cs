@@ -5,7 +5,7 @@ namespace GeoSSL.Data.Input;
 /// (ML.NET's CNTK ResNet18 subtracts a 224x224 mean image). Values are planar [Channels, Height, Width] on the scaled
 /// (raw / <see cref="ImageInputSpec.SampleDivisor"/>) values; the core resizes it bilinearly to whatever size the encoder runs at.
 /// </summary>
-public sealed record MeanImage(int Channels, int Height, int Width, float[] Values)
+internal sealed record MeanImage(int Channels, int Height, int Width, float[] Values)
 {
     public void Validate(int channels)
     {

@@ -5,7 +5,7 @@ namespace GeoSSL.Data.Input;
 /// a centred square crop first (<see cref="ResizeMode.CenterCrop"/>) or the whole image (<see cref="ResizeMode.Stretch"/>).
 /// Pixel centres are mapped as torch's interpolate(align_corners=false) maps them, without antialiasing.
 /// </summary>
-public static class PlanarResize
+internal static class PlanarResize
 {
     public static void Resize(ReadOnlySpan<float> source, int channels, int height, int width, int size, ResizeMode mode, Span<float> destination)
     {

@@ -1,7 +1,7 @@
 namespace GeoSSL.Data.Input;
 
 /// <summary>How the raw samples of an input are stored before scaling.</summary>
-public enum SampleType
+internal enum SampleType
 {
     /// <summary>8-bit unsigned (PNG/JPEG pixels, 0..255).</summary>
     Byte,
@@ -12,7 +12,7 @@ public enum SampleType
 }
 
 /// <summary>How an image of another size is brought to the encoder's input size.</summary>
-public enum ResizeMode
+internal enum ResizeMode
 {
     /// <summary>Scale the shorter side to the target and cut the centre (ML.NET's IsoCrop, torchvision's Resize + CenterCrop). Keeps the aspect ratio.</summary>
     CenterCrop,

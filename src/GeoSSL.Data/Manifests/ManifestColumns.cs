@@ -2,9 +2,9 @@ namespace GeoSSL.Data.Manifests;
 
 /// <summary>
 /// Which manifest columns hold what, and the folder relative image paths are resolved against. The defaults are the
-/// pretraining estimator's (GeoContrastivePretrainOptions), so one manifest serves both.
+/// pretraining estimator's (GeoContrastivePretrainEstimator.Options), so one manifest serves both.
 /// </summary>
-public sealed record ManifestColumns
+internal sealed record ManifestColumns
 {
     /// <summary>Image path (text); relative paths are resolved against <see cref="ImageFolder"/>. Default "ImagePath".</summary>
     public string ImagePath { get; init; } = "ImagePath";

@@ -7,7 +7,7 @@ namespace GeoSSL.Data.Manifests;
 /// a CSV line by line, a Parquet file one row group at a time, so a manifest of millions of rows is never held whole.
 /// Only metadata is read; images are decoded later (e.g. by a <see cref="Streaming.PrefetchingBatchReader"/>).
 /// </summary>
-public static class ManifestReader
+internal static class ManifestReader
 {
     /// <summary>Extensions read as Parquet; any other is read as CSV (comma-separated, header first, RFC 4180 quotes).</summary>
     public static readonly IReadOnlyList<string> ParquetExtensions = new[] { ".parquet", ".pq" };

@@ -12,7 +12,7 @@ namespace GeoSSL.Data.Manifests;
 /// its input: a Parquet file is written one row group at a time, so synthetic manifests of millions of rows can be made.
 /// Image paths are written as given (write them relative to the folder the reader will resolve them against).
 /// </summary>
-public static class ManifestWriter
+internal static class ManifestWriter
 {
     /// <summary>Rows per Parquet row group by default: small enough that reading the first rows is cheap, large enough to compress well.</summary>
     public const int DefaultRowGroupSize = 50_000;

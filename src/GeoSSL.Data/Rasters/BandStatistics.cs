@@ -5,7 +5,7 @@ namespace GeoSSL.Data.Rasters;
 /// with the user's own statistics rather than ImageNet's. <see cref="Count"/> is the values seen per band;
 /// non-finite values (NaN no-data) are left out.
 /// </summary>
-public sealed record BandStatistics(double[] Mean, double[] Std, long[] Count)
+internal sealed record BandStatistics(double[] Mean, double[] Std, long[] Count)
 {
     /// <summary>
     /// Statistics over <paramref name="images"/>, each [<paramref name="channels"/>, H, W] row-major (sizes may differ).

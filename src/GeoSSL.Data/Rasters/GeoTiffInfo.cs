@@ -1,7 +1,7 @@
 namespace GeoSSL.Data.Rasters;
 
 /// <summary>What a GeoTIFF holds and how it is stored, read from its tags without decoding pixels.</summary>
-public sealed record GeoTiffInfo
+internal sealed record GeoTiffInfo
 {
     public required string Path { get; init; }
     public required int Width { get; init; }
@@ -30,7 +30,7 @@ public sealed record GeoTiffInfo
 }
 
 /// <summary>Pixel ↔ longitude/latitude for a georeferenced <see cref="GeoTiffInfo"/>.</summary>
-public static class GeoTiffInfoExtensions
+internal static class GeoTiffInfoExtensions
 {
     /// <summary>Longitude/latitude (degrees) of pixel position (col, row); use +0.5 for a pixel's centre.</summary>
     public static (double Longitude, double Latitude) PixelToLonLat(this GeoTiffInfo info, double col, double row)

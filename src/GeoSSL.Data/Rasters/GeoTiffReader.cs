@@ -8,7 +8,7 @@ namespace GeoSSL.Data.Rasters;
 /// integers and 32/64-bit floats; any compression LibTiff decodes (none, LZW, Deflate, PackBits, ...).
 /// Not thread-safe: use one reader per thread.
 /// </summary>
-public sealed class GeoTiffReader : IDisposable
+internal sealed class GeoTiffReader : IDisposable
 {
     private readonly Tiff _tiff;
     private byte[] _block = [];

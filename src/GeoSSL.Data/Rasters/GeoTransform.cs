@@ -5,7 +5,7 @@ namespace GeoSSL.Data.Rasters;
 /// (0, 0) is the top-left corner of the top-left pixel, so a pixel's centre is at (x + 0.5, y + 0.5).
 /// MapX = OriginX + col * PixelWidth + row * RowRotation; MapY = OriginY + col * ColumnRotation + row * PixelHeight.
 /// </summary>
-public sealed record GeoTransform(double OriginX, double PixelWidth, double RowRotation, double OriginY, double ColumnRotation, double PixelHeight)
+internal sealed record GeoTransform(double OriginX, double PixelWidth, double RowRotation, double OriginY, double ColumnRotation, double PixelHeight)
 {
     /// <summary>Map coordinates of pixel position (col, row); use col + 0.5, row + 0.5 for a pixel's centre.</summary>
     public (double X, double Y) PixelToMap(double col, double row) =>

@@ -4,7 +4,7 @@ namespace GeoSSL.Data.Rasters;
 /// Map coordinates ↔ WGS84 longitude/latitude for the coordinate systems Sentinel-2 products come in:
 /// EPSG:4326 (map X/Y already are lon/lat) and WGS84 UTM zones EPSG:32601–32660 (north) and 32701–32760 (south).
 /// </summary>
-public sealed class MapProjection
+internal sealed class MapProjection
 {
     private readonly TransverseMercator? _utm;
 

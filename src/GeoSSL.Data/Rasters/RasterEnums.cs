@@ -1,7 +1,7 @@
 namespace GeoSSL.Data.Rasters;
 
 /// <summary>How the numbers in a raster are stored (TIFF SampleFormat tag).</summary>
-public enum RasterSampleFormat
+internal enum RasterSampleFormat
 {
     UnsignedInteger = 1,
     SignedInteger = 2,
@@ -9,14 +9,14 @@ public enum RasterSampleFormat
 }
 
 /// <summary>How bands are laid out: interleaved per pixel (chunky) or one plane per band (planar).</summary>
-public enum RasterPlanarLayout
+internal enum RasterPlanarLayout
 {
     Chunky = 1,
     Planar = 2,
 }
 
 /// <summary>Compression of the stored strips or tiles (TIFF Compression tag codes).</summary>
-public enum RasterCompression
+internal enum RasterCompression
 {
     None = 1,
     Lzw = 5,
@@ -29,7 +29,7 @@ public enum RasterCompression
 }
 
 /// <summary>Whether a tiepoint refers to a pixel's top-left corner (area) or its centre (point); GeoTIFF key 1025.</summary>
-public enum RasterPixelType
+internal enum RasterPixelType
 {
     PixelIsArea = 1,
     PixelIsPoint = 2,

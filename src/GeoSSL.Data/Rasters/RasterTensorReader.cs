@@ -6,14 +6,14 @@ namespace GeoSSL.Data.Rasters;
 /// <summary>One raster read as planar raw samples at an encoder's input size, with where its centre is.</summary>
 /// <param name="Samples">[Bands, Size, Size] raw values (uint16 reflectance stays as its integer value).</param>
 /// <param name="Latitude">Centre latitude (NaN when the file has no georeferencing).</param>
-public sealed record RasterTensor(float[] Samples, IReadOnlyList<string> Bands, int Size, double Latitude, double Longitude, int SourceWidth, int SourceHeight);
+internal sealed record RasterTensor(float[] Samples, IReadOnlyList<string> Bands, int Size, double Latitude, double Longitude, int SourceWidth, int SourceHeight);
 
 /// <summary>
 /// Reads a whole raster into the tensor an encoder takes: a multi-band GeoTIFF (its bands, optionally named), or a folder of
 /// Sentinel-2 per-band GeoTIFFs stacked on the 10 m grid (bands chosen by name), then brought to a square with the spec's
 /// <see cref="ResizeMode"/>. The one reader behind <c>mlContext.Data.LoadGeoTiffs</c>; scenes for pretraining are windowed instead.
 /// </summary>
-public static class RasterTensorReader
+internal static class RasterTensorReader
 {
     /// <param name="path">A .tif/.tiff file, or a folder of Sentinel-2 band files (*_B02.tif, ...).</param>
     /// <param name="bands">For a file: names for its bands in order (null: band1..bandN). For a folder: the bands to stack (null: B02,B03,B04,B08).</param>

@@ -3,7 +3,7 @@ using System.Text.RegularExpressions;
 namespace GeoSSL.Data.Rasters;
 
 /// <summary>Sentinel-2 MSI band names and finding a folder's per-band files (names ending _B02.tif, _B8A.tif, ...).</summary>
-public static partial class Sentinel2BandFiles
+internal static partial class Sentinel2BandFiles
 {
     /// <summary>The 13 MSI bands in wavelength order (B8A sits between B08 and B09, as in ESA products).</summary>
     public static IReadOnlyList<string> AllBands { get; } = ["B01", "B02", "B03", "B04", "B05", "B06", "B07", "B08", "B8A", "B09", "B10", "B11", "B12"];

@@ -4,7 +4,7 @@ namespace GeoSSL.Data.Rasters;
 /// Stacks per-band Sentinel-2 files into one [C,H,W] float buffer on the grid of the folder's finest band (10 m),
 /// resampling coarser (20/60 m) bands bilinearly by georeferenced position.
 /// </summary>
-public static class Sentinel2BandStacker
+internal static class Sentinel2BandStacker
 {
     /// <summary>Stacks <paramref name="bands"/> (e.g. "B02,B03,B04,B08" or "all") from <paramref name="folder"/>.</summary>
     public static BandStack Stack(string folder, string bands) => Stack(folder, Sentinel2BandFiles.ParseBands(bands));

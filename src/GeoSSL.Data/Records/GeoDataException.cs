@@ -1,7 +1,7 @@
 namespace GeoSSL.Data.Records;
 
 /// <summary>Bad input data; the message names the row, column and/or file at fault.</summary>
-public sealed class GeoDataException : Exception
+internal sealed class GeoDataException : Exception
 {
     public long? Row { get; }
     public string? Column { get; }

@@ -10,7 +10,7 @@ namespace GeoSSL.Data.Records;
 /// refused with this in the message rather than continuing a different run. Image bytes are not hashed (that would
 /// mean reading every file twice); a file replaced under the same path is not noticed.
 /// </summary>
-public static class RecordFingerprint
+internal static class RecordFingerprint
 {
     public static string Of(IReadOnlyList<GeoImageRecord> records)
     {

@@ -3,7 +3,7 @@ using System.Globalization;
 namespace GeoSSL.Data.Records;
 
 /// <summary>Checks coordinates and identifiers before anything is decoded or trained.</summary>
-public static class RecordValidator
+internal static class RecordValidator
 {
     /// <summary>
     /// Degrees two rows of one location may differ by: coordinates written with 6 decimals (about 0.1 m) and read as

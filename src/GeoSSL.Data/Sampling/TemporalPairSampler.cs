@@ -7,7 +7,7 @@ namespace GeoSSL.Data.Sampling;
 /// another image of the same location, preferring a different date; a location with a single image falls back
 /// to that image (two augmentations of it, as plain MoCo). Without temporal positives it is the anchor itself.
 /// </summary>
-public sealed class TemporalPairSampler
+internal sealed class TemporalPairSampler
 {
     private readonly int[][] viewsOfLocation;
     private readonly int[] locationOfImage;

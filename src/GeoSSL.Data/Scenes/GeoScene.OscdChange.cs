@@ -3,7 +3,7 @@ using GeoSSL.Data.Records;
 
 namespace GeoSSL.Data.Scenes;
 
-public sealed partial class GeoScene
+internal sealed partial class GeoScene
 {
     /// <summary>Nominal Sentinel-2 ground sampling of the OSCD PNGs, used for their approximate georeferencing.</summary>
     public const double OscdMetresPerPixel = 10.0;

@@ -3,7 +3,7 @@ using GeoSSL.Data.Records;
 
 namespace GeoSSL.Data.Scenes;
 
-public sealed partial class GeoScene
+internal sealed partial class GeoScene
 {
     /// <summary>
     /// A scene from plain RGB image files, one per date, that must already be co-registered on one grid (same size; no

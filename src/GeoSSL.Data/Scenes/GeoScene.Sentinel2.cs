@@ -3,7 +3,7 @@ using GeoSSL.Data.Records;
 
 namespace GeoSSL.Data.Scenes;
 
-public sealed partial class GeoScene
+internal sealed partial class GeoScene
 {
     /// <summary>
     /// Loads an OSCD Sentinel-2 city folder (imgs_1, imgs_2, ... with one GeoTIFF per band, and dates.txt): each date's

@@ -5,7 +5,7 @@ namespace GeoSSL.Data.Scenes;
 /// [Channels, Height, Width] float buffer of raw sample values (PNG: 0..255; Sentinel-2: reflectance x 10000), plus the
 /// mapping from pixel position to latitude/longitude. Load with <see cref="FromOscdChange"/> or <see cref="FromSentinel2(string, string)"/>.
 /// </summary>
-public sealed partial class GeoScene
+internal sealed partial class GeoScene
 {
     private readonly float[][] _samples;
     private readonly ISceneGeoreference _georeference;

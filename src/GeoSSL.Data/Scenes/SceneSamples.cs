@@ -1,7 +1,7 @@
 namespace GeoSSL.Data.Scenes;
 
 /// <summary>Conversions between 8-bit image samples and the float samples scenes hold.</summary>
-public static class SceneSamples
+internal static class SceneSamples
 {
     /// <summary>Bytes as floats (0..255, unscaled).</summary>
     public static float[] ToFloats(ReadOnlySpan<byte> source)

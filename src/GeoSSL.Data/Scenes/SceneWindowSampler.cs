@@ -9,7 +9,7 @@ namespace GeoSSL.Data.Scenes;
 /// window centre), so <c>TemporalPairSampler</c> (temporal positives) and <c>GeoClusterer</c> (geo clusters) work on
 /// <see cref="Records"/> unchanged; <see cref="FillRecord(int, Span{float})"/> gives the pixels of record i.
 /// </summary>
-public sealed class SceneWindowSampler
+internal sealed class SceneWindowSampler
 {
     private readonly (int Window, int Date)[] _recordSources;
 

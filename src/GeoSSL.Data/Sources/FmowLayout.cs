@@ -8,7 +8,7 @@ namespace GeoSSL.Data.Sources;
 /// <c>_rgb.json</c> beside it. The <c>&lt;category&gt;_&lt;n&gt;</c> folder holds the images of one place on several dates,
 /// so it is the location; the footprint polygon's centroid gives latitude/longitude and <c>timestamp</c> the date.
 /// </summary>
-public static class FmowLayout
+internal static class FmowLayout
 {
     /// <summary>fMoW's split folders, read by default when present.</summary>
     public static IReadOnlyList<string> KnownSplits { get; } = ["train", "val", "test", "seq"];

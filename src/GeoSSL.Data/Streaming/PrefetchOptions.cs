@@ -1,7 +1,7 @@
 namespace GeoSSL.Data.Streaming;
 
 /// <summary>How far and how widely a <see cref="PrefetchingBatchReader"/> decodes ahead of its consumer.</summary>
-public sealed record PrefetchOptions
+internal sealed record PrefetchOptions
 {
     /// <summary>
     /// Batch buffers in use at once: the batch the consumer holds plus those decoded ahead. Memory is about

@@ -5,4 +5,4 @@ namespace GeoSSL.Data.Streaming;
 /// pooled buffer and stay valid until the reader's next <see cref="PrefetchingBatchReader.TryNext"/> or its disposal.
 /// </summary>
 /// <param name="Number">0-based position of the batch in the reader's sequence.</param>
-public readonly record struct PrefetchedBatch(long Number, IReadOnlyList<int> Indices, ReadOnlyMemory<byte> Bytes);
+internal readonly record struct PrefetchedBatch(long Number, IReadOnlyList<int> Indices, ReadOnlyMemory<byte> Bytes);

@@ -12,7 +12,7 @@ namespace GeoSSL.Data.Streaming;
 /// its indices and the decode function, not on which thread decoded what. A decode that throws fails only its batch: the
 /// exception (the one of the lowest position in the batch) is rethrown by the <see cref="TryNext"/> that reaches it.
 /// </remarks>
-public sealed class PrefetchingBatchReader : IDisposable
+internal sealed class PrefetchingBatchReader : IDisposable
 {
     /// <summary>Decodes sample <paramref name="index"/> into <paramref name="destination"/> (exactly the sample's byte size).</summary>
     public delegate void SampleDecoder(int index, Span<byte> destination);

@@ -8,7 +8,7 @@ namespace GeoSSL.MLNet.ChangeDetection;
 /// <summary>The columns a change detector reads, with their kinds checked against a schema.</summary>
 internal sealed record ChangeColumns(string Image1, ImageColumnKind Kind1, string Image2, ImageColumnKind Kind2, string? ImageFolder, int ImageSize)
 {
-    public static ChangeColumns From(DataViewSchema schema, GeoChangeDetectionOptions options, string where = "") => new(
+    public static ChangeColumns From(DataViewSchema schema, GeoChangeDetectionEstimator.Options options, string where = "") => new(
         options.Image1ColumnName, InputColumns.ImageKind(schema, options.Image1ColumnName, nameof(options.Image1ColumnName) + where),
         options.Image2ColumnName, InputColumns.ImageKind(schema, options.Image2ColumnName, nameof(options.Image2ColumnName) + where),
         options.ImageFolder, options.ImageSize);

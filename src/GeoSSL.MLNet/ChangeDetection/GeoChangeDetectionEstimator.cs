@@ -8,7 +8,7 @@ using GeoSSL.Core.Training;
 using GeoSSL.Data.Dense;
 using GeoSSL.Data.Input;
 using GeoSSL.Data.Records;
-using GeoSSL.MLNet.Logging;
+using GeoSSL.MLNet.Hosting;
 using GeoSSL.MLNet.Reading;
 using Microsoft.ML;
 using Microsoft.ML.Data;
@@ -18,24 +18,25 @@ namespace GeoSSL.MLNet.ChangeDetection;
 /// <summary>
 /// Trains a siamese U-Net change detector (<see cref="DenseTask"/> on the one training loop) on rows of two co-registered
 /// image tiles and a change mask, and returns it as stock ML.NET transforms that add a per-pixel change probability
-/// column (see <see cref="GeoChangeDetectionOptions"/>).
+/// column (see <see cref="Options"/>).
 /// </summary>
-public sealed class GeoChangeDetectionEstimator : IEstimator<GeoChangeDetectionTransformer>
+public sealed partial class GeoChangeDetectionEstimator : IEstimator<GeoChangeDetectionTransformer>
 {
     private readonly TransformsCatalog catalog;
-    private readonly GeoChangeDetectionOptions options;
+    private readonly Options options;
 
-    internal GeoChangeDetectionEstimator(TransformsCatalog catalog, GeoChangeDetectionOptions options)
+    internal GeoChangeDetectionEstimator(TransformsCatalog catalog, Options options)
     {
         this.catalog = catalog ?? throw new ArgumentNullException(nameof(catalog));
         this.options = options ?? throw new ArgumentNullException(nameof(options));
     }
 
-    public GeoChangeDetectionOptions Options => options;
+    internal Options Settings => options;
 
     /// <summary>Report of the last Fit (training result, validation change scores, the detector as ONNX); null before the first.</summary>
     public GeoChangeDetectionReport? LastReport { get; private set; }
 
+    /// <summary>Trains the change detector on the rows (and validates on ValidationSet) and returns it as stock ML.NET transforms.</summary>
     public GeoChangeDetectionTransformer Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
@@ -46,7 +47,8 @@ public sealed class GeoChangeDetectionEstimator : IEstimator<GeoChangeDetectionT
         if (options.ResumeFromTrainingCheckpoint is { } resume && !File.Exists(resume))
             throw new FileNotFoundException($"ResumeFromTrainingCheckpoint '{resume}' does not exist.", resume);
 
-        using var log = new MLContextChannel(catalog, "GeoChangeDetection");
+        var mlContext = MLContextEnvironment.Of(catalog);
+        using var log = mlContext.Channel("GeoChangeDetection");
         var train = ChangeRowReader.Read(catalog, input, columns, options.MaskColumnName, nameof(options.MaskColumnName), "training", options.CancellationToken);
         if (train.Count == 0) throw new GeoDataException("The training data has no rows.");
         IReadOnlyList<DenseScene>? validation = null;
@@ -59,7 +61,7 @@ public sealed class GeoChangeDetectionEstimator : IEstimator<GeoChangeDetectionT
         log.Info($"{train.Count} training row(s){(validation is null ? "" : $", {validation.Count} validation row(s)")} of {options.ImageSize}x{options.ImageSize} px; " +
             $"change in {train.Average(s => s.PositiveFraction):P2} of the training pixels.");
 
-        var loop = new TrainingLoop(options.Schedule(), options.Device);
+        var loop = new TrainingLoop(options.Schedule(), mlContext.Device(options.Device, log));
         using var task = loop.Build(d => new DenseTask(d, options.TaskOptions(encoder, train.Count), spec, train, validation, options.Seed));
         if (options.InitialEncoderPath is { } path && options.ResumeFromTrainingCheckpoint is null) // a resumed run takes every weight from its checkpoint
         {
@@ -70,7 +72,7 @@ public sealed class GeoChangeDetectionEstimator : IEstimator<GeoChangeDetectionT
         var result = loop.Run(task, new TrainingRunOptions
         {
             Threads = options.Threads, CheckpointPath = options.TrainingCheckpointPath, ResumeFrom = options.ResumeFromTrainingCheckpoint,
-            Progress = options.Progress, Log = log.Info, CancellationToken = options.CancellationToken,
+            Progress = TrainingProgress.Forward(options.Progress), Log = log.Info, CancellationToken = options.CancellationToken,
         });
         var scores = validation is null ? null : task.Evaluate(validation);
 
@@ -85,6 +87,7 @@ public sealed class GeoChangeDetectionEstimator : IEstimator<GeoChangeDetectionT
         return new GeoChangeDetectionTransformer(new TransformerChain<ITransformer>(Flatten(stock).ToArray()), options.OutputColumnName, options.ImageSize, onnx);
     }
 
+    /// <inheritdoc />
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
         options.Validate();
@@ -109,7 +112,7 @@ public sealed class GeoChangeDetectionEstimator : IEstimator<GeoChangeDetectionT
         // The scenes hold float samples 0..255 (from ExtractPixels), not bytes.
         ImageInputSpec Rgb(float[]? mean = null, float[]? std = null) => ImageInputSpec.Rgb(options.ImageSize, mean, std) with { SampleType = SampleType.Float32 };
         if (options.InitialEncoderPath is not { } path)
-            return (new ResNetOptions { Depth = options.Architecture, BaseWidth = options.BaseWidth, InputChannels = 3 }, Rgb());
+            return (new ResNetOptions { Depth = options.Architecture.ToCore(), BaseWidth = options.BaseWidth, InputChannels = 3 }, Rgb());
         if (!File.Exists(path)) throw new FileNotFoundException($"InitialEncoderPath '{path}' does not exist.", path);
         ResNetOptions layout;
         ImageInputSpec input = Rgb();

@@ -1,5 +1,5 @@
 using GeoSSL.Core.Dense;
-using GeoSSL.Core.Engine;
+using TrainingResult = GeoSSL.Core.Engine.TrainingResult;
 using GeoSSL.Core.Networks;
 using GeoSSL.Data.Input;
 
@@ -14,21 +14,27 @@ public sealed class GeoChangeDetectionReport
         ImageInputSpec input, byte[] onnx)
     {
         Result = result; Validation = validation; TrainingRows = trainingRows; ValidationRows = validationRows; Encoder = encoder; Input = input; this.onnx = onnx;
+        Epochs = TrainingEpoch.From(result.Epochs);
     }
 
-    /// <summary>The training loop's result: per-epoch loss and pixel accuracy, validation f1/iou/precision/recall/accuracy, best epoch, timing.</summary>
-    public TrainingResult Result { get; }
+    internal TrainingResult Result { get; }
+    /// <summary>Per epoch: training loss and pixel accuracy; validation "f1", "iou", "precision", "recall", "accuracy" and the tuned threshold when a validation set was given.</summary>
+    public IReadOnlyList<TrainingEpoch> Epochs { get; }
+    /// <summary>1-based epoch with the best validation F1 (its weights are the ones returned); null without a validation set.</summary>
+    public int? BestEpoch => Result.BestEpoch;
     /// <summary>
     /// Change scores of the returned weights on the validation rows (per row, named "row N", and pooled over all pixels,
     /// threshold 0.5); null without a ValidationSet.
     /// </summary>
-    public ChangeMetrics? Validation { get; }
+    internal ChangeMetrics? Validation { get; }
+    /// <summary>Rows trained on.</summary>
     public int TrainingRows { get; }
+    /// <summary>Rows of the validation set; null without one.</summary>
     public int? ValidationRows { get; }
     /// <summary>Encoder shape.</summary>
-    public ResNetOptions Encoder { get; }
+    internal ResNetOptions Encoder { get; }
     /// <summary>What each date input is: RGB samples 0..255 of ImageSize x ImageSize, and the normalisation inside the graph.</summary>
-    public ImageInputSpec Input { get; }
+    internal ImageInputSpec Input { get; }
 
     /// <summary>
     /// The detector as ONNX: inputs "image1", "image2" float [N,3,S,S] (RGB 0..255, normalised inside), output "probabilities"

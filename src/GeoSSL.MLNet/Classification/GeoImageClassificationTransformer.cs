@@ -4,7 +4,7 @@ using Microsoft.ML.Data;
 namespace GeoSSL.MLNet.Classification;
 
 /// <summary>
-/// The trained classifier that <see cref="GeoImageClassifierEstimator.Fit"/> returns: a thin view over
+/// The trained classifier that <see cref="GeoImageClassifierTrainer.Fit"/> returns: a thin view over
 /// <see cref="StockChainTransformer.StockChain"/>, a chain of ML.NET's own transforms (LoadImages, ResizeImages, ExtractPixels, or CopyColumns for a tensor column; ApplyOnnxModel,
 /// Hash, MapValue, MapValueToKey, DropColumns) that adds <c>Score</c> (class probabilities, slot names = class names) and
 /// <c>PredictedLabel</c> (a key with the label's values). Every call is delegated to that chain, and saving writes it, so

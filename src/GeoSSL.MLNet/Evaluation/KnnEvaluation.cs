@@ -11,6 +11,7 @@ namespace GeoSSL.MLNet.Evaluation;
 /// </summary>
 public static class KnnEvaluation
 {
+    /// <summary>Cosine kNN classification of <paramref name="test"/> by the rows of <paramref name="train"/> (votes weighted exp(cos / temperature)), as in the self-supervised literature.</summary>
     public static ClassificationReport Run(IDataView train, IDataView test, string labelColumnName = "Label", string featureColumnName = "Features",
         int k = 20, double temperature = 0.07)
     {

@@ -4,7 +4,7 @@ using GeoSSL.Core.Training;
 namespace GeoSSL.MLNet.Featurizer;
 
 /// <summary>Turns a saved encoder (an exported .onnx, or a training checkpoint) into ONNX bytes for the featurizer.</summary>
-public static class EncoderFiles
+internal static class EncoderFiles
 {
     /// <param name="outputProjection">For checkpoints: output the projection head instead of pooled features.</param>
     /// <param name="imageSize">Input side to featurize at; null keeps the file's (the pretraining crop size for checkpoints).</param>

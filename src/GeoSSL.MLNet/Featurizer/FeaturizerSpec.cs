@@ -3,4 +3,4 @@ using GeoSSL.MLNet.Reading;
 namespace GeoSSL.MLNet.Featurizer;
 
 /// <summary>Where a featurizer reads images from and what it writes.</summary>
-public sealed record FeaturizerSpec(string ImageColumnName, ImageColumnKind ImageKind, string? ImageFolder, int ImageHeight, int ImageWidth, string OutputColumnName);
+internal sealed record FeaturizerSpec(string ImageColumnName, ImageColumnKind ImageKind, string? ImageFolder, int ImageHeight, int ImageWidth, string OutputColumnName);

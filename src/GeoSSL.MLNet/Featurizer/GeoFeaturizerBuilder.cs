@@ -10,7 +10,7 @@ namespace GeoSSL.MLNet.Featurizer;
 /// (planar RGB, 0..255) → ApplyOnnxModel (normalisation + encoder inside the graph) → DropColumns of the temporaries.
 /// Every piece is ML.NET's own, so <c>mlContext.Model.Save/Load</c> work as for any pipeline and embed the ONNX bytes.
 /// </summary>
-public static class GeoFeaturizerBuilder
+internal static class GeoFeaturizerBuilder
 {
     /// <param name="onnxModel">Encoder taking [N, 3, H, W] floats in 0..255 and returning [N, D]; its input/output names are rewritten to the pipeline's.</param>
     public static IEstimator<ITransformer> CreateEstimator(TransformsCatalog transforms, FeaturizerSpec spec, byte[] onnxModel)

@@ -58,7 +58,7 @@ public sealed class GeoImageFeaturizer : ITransformer, ICanSaveModel, IDisposabl
     /// What the encoder takes (bands, sample scale, normalisation, size), as stored in the ONNX metadata by GeoSSL exports;
     /// null for an ONNX file from elsewhere.
     /// </summary>
-    public GeoSSL.Data.Input.ImageInputSpec? Input => input.Value;
+    internal GeoSSL.Data.Input.ImageInputSpec? Input => input.Value;
 
     // Parsing the model's protobuf (tens of MB for a ResNet) once, not at every read of Input.
     private Lazy<GeoSSL.Data.Input.ImageInputSpec?> input => inputSpec ??= new(() => OnnxModelIo.ReadInputSpec(EncoderOnnx, "featurizer"));
@@ -87,10 +87,13 @@ public sealed class GeoImageFeaturizer : ITransformer, ICanSaveModel, IDisposabl
     internal string PixelsColumnName { get; }
     internal InferenceSession Session => disposed ? throw new ObjectDisposedException(nameof(GeoImageFeaturizer)) : session.Value;
 
+    /// <inheritdoc />
     public bool IsRowToRowMapper => ((ITransformer)StockChain).IsRowToRowMapper;
 
+    /// <inheritdoc />
     public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) => StockChain.GetOutputSchema(inputSchema);
 
+    /// <inheritdoc />
     public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => ((ITransformer)StockChain).GetRowToRowMapper(inputSchema);
 
     /// <summary>Lazily adds the feature column; the encoder runs once per <see cref="BatchSize"/> rows as a cursor advances.</summary>
@@ -103,6 +106,7 @@ public sealed class GeoImageFeaturizer : ITransformer, ICanSaveModel, IDisposabl
     /// <summary>Writes <see cref="StockChain"/>: the saved model is ML.NET's own transforms with the ONNX bytes embedded.</summary>
     void ICanSaveModel.Save(ModelSaveContext ctx) => ((ICanSaveModel)StockChain).Save(ctx);
 
+    /// <summary>Releases the ONNX Runtime session of the batched path.</summary>
     public void Dispose()
     {
         if (disposed) return;

@@ -4,7 +4,7 @@ namespace GeoSSL.MLNet.Reading;
 
 /// <summary>
 /// One geo-tagged image file as an ML.NET row (<c>mlContext.Data.LoadFmow</c>, <c>LoadGeoManifest</c>). The column names are
-/// <see cref="Options.GeoContrastivePretrainOptions"/>' defaults, so the rows feed <c>GeoContrastivePretrain</c>
+/// <see cref="GeoContrastivePretrainEstimator.Options"/>' defaults, so the rows feed <c>GeoContrastivePretrain</c>
 /// without column options; set <c>TimestampColumnName = "Timestamp"</c> to let temporal positives use the dates.
 /// </summary>
 public sealed class GeoImageRow

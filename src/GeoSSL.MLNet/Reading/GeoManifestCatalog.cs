@@ -13,9 +13,24 @@ public static class GeoManifestCatalog
     /// rows is never held as text. With <c>GeoContrastivePretrain</c>'s <c>StreamImages</c> the images are not held either.
     /// </summary>
     /// <param name="path">A .csv file, or .parquet / .pq.</param>
-    /// <param name="columns">The manifest's column names and image folder (defaults: ImagePath, LocationId, Latitude, Longitude, no dates).</param>
+    /// <param name="imageColumnName">The manifest's image path column.</param>
+    /// <param name="locationColumnName">The column grouping the images of one place over time.</param>
+    /// <param name="latitudeColumnName">Latitude in WGS84 degrees.</param>
+    /// <param name="longitudeColumnName">Longitude in WGS84 degrees.</param>
+    /// <param name="timestampColumnName">Optional acquisition time (a date/time or ISO-8601 text); null reads no dates.</param>
+    /// <param name="imageFolder">Folder relative image paths are resolved against; null: the manifest's own folder.</param>
     /// <exception cref="GeoSSL.Data.Records.GeoDataException">When a cursor meets a missing column or a bad cell, naming the file, row and column.</exception>
-    public static IDataView LoadGeoManifest(this DataOperationsCatalog catalog, string path, ManifestColumns? columns = null)
+    public static IDataView LoadGeoManifest(this DataOperationsCatalog catalog, string path, string imageColumnName = "ImagePath",
+        string locationColumnName = "LocationId", string latitudeColumnName = "Latitude", string longitudeColumnName = "Longitude",
+        string? timestampColumnName = null, string? imageFolder = null)
+        => catalog.LoadGeoManifest(path, new ManifestColumns
+        {
+            ImagePath = imageColumnName, LocationId = locationColumnName, Latitude = latitudeColumnName, Longitude = longitudeColumnName,
+            Timestamp = timestampColumnName, ImageFolder = imageFolder ?? Path.GetDirectoryName(Path.GetFullPath(path)),
+        });
+
+    /// <summary>The same, with the columns as the data layer describes them (null columns: as written, paths unresolved).</summary>
+    internal static IDataView LoadGeoManifest(this DataOperationsCatalog catalog, string path, ManifestColumns? columns)
     {
         ArgumentNullException.ThrowIfNull(catalog);
         if (!File.Exists(path)) throw new FileNotFoundException($"Manifest '{path}' does not exist.", path);

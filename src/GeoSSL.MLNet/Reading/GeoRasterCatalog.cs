@@ -1,3 +1,4 @@
+using Microsoft.ML.Transforms.Image;
 using GeoSSL.Data.Input;
 using GeoSSL.Data.Rasters;
 using GeoSSL.Data.Scenes;
@@ -20,7 +21,22 @@ public static class GeoRasterCatalog
     /// LocationId (the window: the same at every date, so temporal positives are the same ground at another date), the window
     /// centre's Latitude/Longitude (geo clusters) and Timestamp. Pixels are read when a cursor reaches the row.
     /// </summary>
-    public static IDataView LoadSceneWindows(this DataOperationsCatalog catalog, SceneWindowSampler windows)
+    /// <param name="sceneFolders">Sentinel-2 city folders (per-band GeoTIFFs of one or more dates, as OSCD releases them), or one
+    /// folder of co-registered RGB scenes in OSCD's change layout (with a manifest.csv).</param>
+    /// <param name="windowSize">Side of a window in pixels.</param>
+    /// <param name="windows">Windows drawn at random positions (each gives one row per date).</param>
+    /// <param name="bands">Sentinel-2 bands to stack, comma-separated (e.g. "B02,B03,B04,B08"), or "all" for the 13.</param>
+    /// <param name="seed">Seed of the window positions.</param>
+    /// <exception cref="GeoSSL.Data.Records.GeoDataException">When a scene cannot be read, naming the folder and file.</exception>
+    public static IDataView LoadSceneWindows(this DataOperationsCatalog catalog, IReadOnlyList<string> sceneFolders, int windowSize = 64, int windows = 512,
+        string bands = "B02,B03,B04,B08", int seed = 1)
+    {
+        ArgumentNullException.ThrowIfNull(sceneFolders);
+        if (sceneFolders.Count == 0) throw new ArgumentException("No scene folders given.", nameof(sceneFolders));
+        return catalog.LoadSceneWindows(SceneWindowSampler.Random(GeoScene.FromFolders(sceneFolders, bands), windowSize, windows, seed));
+    }
+
+    internal static IDataView LoadSceneWindows(this DataOperationsCatalog catalog, SceneWindowSampler windows)
     {
         ArgumentNullException.ThrowIfNull(catalog);
         ArgumentNullException.ThrowIfNull(windows);
@@ -43,10 +59,22 @@ public static class GeoRasterCatalog
     /// stretched), ImagePath, LocationId (the path), and the raster centre's Latitude/Longitude from its georeferencing.
     /// A path may be a multi-band GeoTIFF or a folder of Sentinel-2 per-band files (stacked on the 10 m grid).
     /// </summary>
+    /// <param name="paths">Multi-band GeoTIFF files or Sentinel-2 band folders.</param>
+    /// <param name="size">Side in pixels each raster is read at.</param>
     /// <param name="bands">File rasters: names for their bands (null: band1..bandN). Sentinel-2 folders: bands to stack (null: B02,B03,B04,B08).</param>
+    /// <param name="resize">How a raster of another shape becomes size x size: <see cref="ImageResizingEstimator.ResizingKind.IsoCrop"/>
+    /// (default: scale the shorter side, cut the centre) or <see cref="ImageResizingEstimator.ResizingKind.Fill"/> (stretch).</param>
     /// <exception cref="GeoSSL.Data.Records.GeoDataException">When a cursor reaches an unreadable raster, naming its row and file.</exception>
     public static IDataView LoadGeoTiffs(this DataOperationsCatalog catalog, IReadOnlyList<string> paths, int size, IReadOnlyList<string>? bands = null,
-        ResizeMode resize = ResizeMode.CenterCrop)
+        ImageResizingEstimator.ResizingKind resize = ImageResizingEstimator.ResizingKind.IsoCrop)
+        => catalog.LoadGeoTiffs(paths, size, bands, resize switch
+        {
+            ImageResizingEstimator.ResizingKind.IsoCrop => ResizeMode.CenterCrop,
+            ImageResizingEstimator.ResizingKind.Fill => ResizeMode.Stretch,
+            _ => throw new ArgumentOutOfRangeException(nameof(resize), resize, "Rasters are resized with IsoCrop (centre crop) or Fill (stretch); IsoPad is not supported."),
+        });
+
+    internal static IDataView LoadGeoTiffs(this DataOperationsCatalog catalog, IReadOnlyList<string> paths, int size, IReadOnlyList<string>? bands, ResizeMode resize)
     {
         ArgumentNullException.ThrowIfNull(catalog);
         ArgumentNullException.ThrowIfNull(paths);

@@ -2,7 +2,7 @@ using System.Globalization;
 using GeoSSL.Data.Images;
 using GeoSSL.Data.Input;
 using GeoSSL.Data.Records;
-using GeoSSL.MLNet.Options;
+using GeoSSL.MLNet;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
@@ -11,7 +11,7 @@ namespace GeoSSL.MLNet.Reading;
 /// <summary>Reads the training rows out of an IDataView into records (and, for image columns, pixels).</summary>
 internal static class GeoRecordReader
 {
-    public static void ValidateSchema(DataViewSchema schema, GeoContrastivePretrainOptions o)
+    public static void ValidateSchema(DataViewSchema schema, GeoContrastivePretrainEstimator.Options o)
     {
         InputColumns.ImageKind(schema, o.ImageColumnName, nameof(o.ImageColumnName));
         InputColumns.RequireNumber(schema, o.LatitudeColumnName, nameof(o.LatitudeColumnName));
@@ -25,7 +25,7 @@ internal static class GeoRecordReader
     /// column's samples are copied as they are (float32) after checking they are finite. Paths are decoded later.
     /// </summary>
     /// <param name="input">What the encoder takes (for tensor columns: channel count, size and band names in messages).</param>
-    public static (List<GeoImageRecord> Records, DecodedImageSet? Images) Read(IDataView data, GeoContrastivePretrainOptions o, int size, ImageInputSpec input)
+    public static (List<GeoImageRecord> Records, DecodedImageSet? Images) Read(IDataView data, GeoContrastivePretrainEstimator.Options o, int size, ImageInputSpec input)
     {
         ValidateSchema(data.Schema, o);
         CheckTextFile(data, o);
@@ -93,7 +93,7 @@ internal static class GeoRecordReader
     }
 
     /// <summary>For a manifest loaded with LoadFromTextFile: the checks only its file can answer (see <see cref="TextManifestCheck"/>).</summary>
-    private static void CheckTextFile(IDataView data, GeoContrastivePretrainOptions o)
+    private static void CheckTextFile(IDataView data, GeoContrastivePretrainEstimator.Options o)
     {
         if (TextFileSource.Of(data) is not { } source) return;
         var columns = new List<(string, string)>

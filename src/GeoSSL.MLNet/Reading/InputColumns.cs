@@ -6,7 +6,7 @@ using Microsoft.ML.Transforms.Image;
 namespace GeoSSL.MLNet.Reading;
 
 /// <summary>How the image column holds images.</summary>
-public enum ImageColumnKind
+internal enum ImageColumnKind
 {
     /// <summary>Text: a path to a PNG/JPEG/... file.</summary>
     Path,

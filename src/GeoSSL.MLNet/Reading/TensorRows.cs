@@ -10,8 +10,11 @@ public sealed class GeoTensorRow
     public float[] Image { get; set; } = [];
     /// <summary>Where the samples come from (a file, or a scene window such as "paris#128,64,64@t2").</summary>
     public string ImagePath { get; set; } = "";
+    /// <summary>The ground footprint the row shows (the same at every date of a window).</summary>
     public string LocationId { get; set; } = "";
+    /// <summary>The raster or window centre's latitude (WGS84 degrees).</summary>
     public double Latitude { get; set; }
+    /// <summary>The raster or window centre's longitude (WGS84 degrees).</summary>
     public double Longitude { get; set; }
     /// <summary>Acquisition date (DateTime.MinValue when unknown).</summary>
     public DateTime Timestamp { get; set; }

@@ -1,7 +1,7 @@
 using GeoSSL.Data.Input;
 using GeoSSL.Data.Rasters;
 using GeoSSL.Data.Records;
-using GeoSSL.MLNet.Logging;
+using GeoSSL.MLNet.Hosting;
 
 namespace GeoSSL.MLNet.Reading;
 

@@ -4,7 +4,7 @@ using GeoSSL.Data.Images;
 namespace GeoSSL.Tests.Classification;
 
 /// <summary>The 300 bundled EuroSAT patches decoded for the Core fine-tuning tests, and a fixed stratified split.</summary>
-public static class EuroSat
+internal static class EuroSat
 {
     public static readonly string[] ClassNames = TestData.EuroSatPatches().Select(p => p.Label).Distinct().ToArray();
 

@@ -1,6 +1,7 @@
 using GeoSSL.Data.Records;
 using GeoSSL.MLNet.Classification;
 using Microsoft.ML;
+using TrainingProgress = GeoSSL.MLNet.TrainingProgress;
 
 namespace GeoSSL.Tests.Classification;
 
@@ -23,13 +24,13 @@ public sealed class GeoImageClassifierBadInputTests
         return ml.Transforms.Conversion.MapValueToKey("Label").Fit(data).Transform(data);
     }
 
-    private Exception FitExpectingFailure(IDataView data, Action<GeoImageClassifierOptions>? change = null)
+    private Exception FitExpectingFailure(IDataView data, Action<GeoImageClassifierTrainer.Options>? change = null)
     {
         var options = GeoImageClassifierTests.TinyOptions(epochs: 1);
         change?.Invoke(options);
         Exception? error = null;
         var progress = 0;
-        options.Progress = new SyncProgress<GeoSSL.Core.Engine.TrainingProgress>(_ => progress++);
+        options.Progress = new SyncProgress<TrainingProgress>(_ => progress++);
         try { ml.MulticlassClassification.Trainers.GeoImageClassifier(options).Fit(data); }
         catch (Exception e) { error = e; }
         Assert.IsNotNull(error, "expected a failure");

@@ -2,6 +2,7 @@ using GeoSSL.Core.Classification;
 using GeoSSL.Core.Engine;
 using GeoSSL.MLNet.Classification;
 using Microsoft.ML;
+using TrainingProgress = GeoSSL.MLNet.TrainingProgress;
 
 namespace GeoSSL.Tests.Classification;
 
@@ -36,7 +37,7 @@ public sealed class GeoImageClassifierResumeTests
         return ml.Transforms.Conversion.MapValueToKey("Label").Fit(raw).Transform(raw);
     }
 
-    private static GeoImageClassifierOptions Options(IDataView validation, int epochs = 3)
+    private static GeoImageClassifierTrainer.Options Options(IDataView validation, int epochs = 3)
     {
         var options = GeoImageClassifierTests.TinyOptions(epochs);
         options.ValidationSet = validation;

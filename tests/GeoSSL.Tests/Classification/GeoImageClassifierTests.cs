@@ -5,6 +5,7 @@ using GeoSSL.MLNet.Classification;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Transforms.Image;
+using TrainingProgress = GeoSSL.MLNet.TrainingProgress;
 
 namespace GeoSSL.Tests.Classification;
 
@@ -51,9 +52,9 @@ public sealed class GeoImageClassifierTests
         return (rows.Where((_, i) => !EuroSat.IsValidation(i)).ToList(), rows.Where((_, i) => EuroSat.IsValidation(i)).ToList());
     }
 
-    internal static GeoImageClassifierOptions TinyOptions(int epochs = Epochs) => new()
+    internal static GeoImageClassifierTrainer.Options TinyOptions(int epochs = Epochs) => new()
     {
-        ImageFolder = TestData.EuroSatFolder, Architecture = ResNetDepth.ResNet18, BaseWidth = 16, ImageSize = Size,
+        ImageFolder = TestData.EuroSatFolder, Architecture = GeoSSL.MLNet.ResNetDepth.ResNet18, BaseWidth = 16, ImageSize = Size,
         BatchSize = 32, Epochs = epochs, LearningRate = 0.02, Device = "cpu", ReportEveryNSteps = 3,
     };
 
@@ -226,7 +227,7 @@ public sealed class GeoImageClassifierTests
         Assert.IsFalse(shape.Any(c => c.Name.StartsWith("GeoImageClassifier.")));
         // The simple overload fills the same options.
         var simple = ml.MulticlassClassification.Trainers.GeoImageClassifier("Label", "ImagePath", TestData.EuroSatFolder, null, epochs: 3, batchSize: 16, imageSize: 48);
-        Assert.AreEqual((3, 16, 48, TestData.EuroSatFolder), (simple.Options.Epochs, simple.Options.BatchSize, simple.Options.ImageSize, simple.Options.ImageFolder));
+        Assert.AreEqual((3, 16, 48, TestData.EuroSatFolder), (simple.Settings.Epochs, simple.Settings.BatchSize, simple.Settings.ImageSize, simple.Settings.ImageFolder));
         Assert.IsTrue(simple.GetOutputSchema(Shape(trainKeyed.Schema)).Any(c => c.Name == "PredictedLabel" && c.IsKey));
         // Inside an estimator chain, before any fitting (the label is still text for the first estimator).
         var chain = ml.Transforms.Conversion.MapValueToKey("Label").Append(estimator);

@@ -1,5 +1,5 @@
 using GeoSSL.Cli;
-using GeoSSL.Core.Engine;
+using TrainingProgress = GeoSSL.MLNet.TrainingProgress;
 using SkiaSharp;
 using Spectre.Console;
 

@@ -26,12 +26,13 @@ public sealed class DenseOnnxExportTests
     }
 
     [TestMethod]
-    [DataRow(ChangeFusion.Difference, false, 64)]
-    [DataRow(ChangeFusion.Concatenation, false, 64)]
-    [DataRow(ChangeFusion.Difference, true, 32)]
-    [DataRow(ChangeFusion.Concatenation, true, 32)]
-    public void Change_MatchesTorchSharp(ChangeFusion fusion, bool smallStem, int size)
+    [DataRow((int)ChangeFusion.Difference, false, 64)]
+    [DataRow((int)ChangeFusion.Concatenation, false, 64)]
+    [DataRow((int)ChangeFusion.Difference, true, 32)]
+    [DataRow((int)ChangeFusion.Concatenation, true, 32)]
+    public void Change_MatchesTorchSharp(int fusionValue, bool smallStem, int size)
     {
+        var fusion = (ChangeFusion)fusionValue; // the enum is internal; a public test method cannot take it
         using var model = DenseTestModels.Build(DenseModelOptions.Change(DenseTestModels.Tiny(smallStem), fusion), seed: 22, size, size);
         double diff = Compare(model, size, size, seed: 32);
         TestContext.WriteLine($"change, {fusion}, {(smallStem ? "small" : "standard")} stem, {size}px: max |diff| = {diff:E2}");

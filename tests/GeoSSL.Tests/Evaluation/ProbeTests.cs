@@ -1,4 +1,5 @@
 using GeoSSL.Core.Networks;
+using ResNetDepth = GeoSSL.Core.Networks.ResNetDepth;
 using GeoSSL.MLNet;
 using GeoSSL.MLNet.Evaluation;
 using Microsoft.ML;

@@ -104,7 +104,7 @@ public sealed class PublishedWeightsStartTests
         var ml = new MLContext(seed: 1);
         var data = ml.Data.LoadFromEnumerable(TileRows.Load(64));
         var options = TileRows.TinyOptions(folder, epochs: 1);
-        options.Architecture = ResNetDepth.ResNet50; // ignored: the file decides the layout
+        options.Architecture = GeoSSL.MLNet.ResNetDepth.ResNet50; // ignored: the file decides the layout
         options.InitialWeightsPath = StateDict;
         options.FrozenStages = 4;
         options.FeaturizationImageSize = 48;
@@ -155,7 +155,7 @@ public sealed class PublishedWeightsStartTests
         var train = ml.Data.LoadFromEnumerable(trainRows.Take(60));
         var keys = ml.Transforms.Conversion.MapValueToKey("Label").Fit(train);
         string folder = TestData.TempFolder("pth-classifier");
-        var estimator = ml.MulticlassClassification.Trainers.GeoImageClassifier(new GeoImageClassifierOptions
+        var estimator = ml.MulticlassClassification.Trainers.GeoImageClassifier(new GeoImageClassifierTrainer.Options
         {
             ImageFolder = TestData.EuroSatFolder, InitialEncoderPath = StateDict, FreezeBackbone = true, Epochs = 1, BatchSize = 16,
             ImageSize = 32, Device = "cpu", CheckpointPath = Path.Combine(folder, "classifier.ckpt"),
@@ -171,7 +171,7 @@ public sealed class PublishedWeightsStartTests
                 CollectionAssert.AreEqual(file[name], classifier.state_dict()[name].data<float>().ToArray(), $"backbone '{name}' is the file's (frozen)");
         }
 
-        var bad = ml.MulticlassClassification.Trainers.GeoImageClassifier(new GeoImageClassifierOptions
+        var bad = ml.MulticlassClassification.Trainers.GeoImageClassifier(new GeoImageClassifierTrainer.Options
         {
             ImageFolder = TestData.EuroSatFolder, InitialEncoderPath = TorchStateDictImporterTests.Fixture("make_fixtures.py"), Device = "cpu",
         });

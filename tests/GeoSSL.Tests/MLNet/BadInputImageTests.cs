@@ -2,10 +2,12 @@ using GeoSSL.Core.Engine;
 using GeoSSL.Core.Training;
 using GeoSSL.Data.Records;
 using GeoSSL.MLNet;
-using GeoSSL.MLNet.Options;
 using GeoSSL.Tests.Classification;
 using Microsoft.ML;
 using Microsoft.ML.Runtime;
+using TrainingProgress = GeoSSL.MLNet.TrainingProgress;
+using MetricNames = GeoSSL.MLNet.MetricNames;
+using PretrainVariant = GeoSSL.MLNet.PretrainVariant;
 
 namespace GeoSSL.Tests.MLNet;
 
@@ -36,7 +38,7 @@ public sealed class BadInputImageTests
         Directory.Delete(files, recursive: true);
     }
 
-    private GeoContrastivePretrainOptions Options(Action<GeoContrastivePretrainOptions>? change = null)
+    private GeoContrastivePretrainEstimator.Options Options(Action<GeoContrastivePretrainEstimator.Options>? change = null)
     {
         var options = TileRows.TinyOptions(output, epochs: 1);
         options.MonitorEveryNEpochs = 0;
@@ -44,10 +46,10 @@ public sealed class BadInputImageTests
         return options;
     }
 
-    private Exception Fails(List<TileRow> rows, Action<GeoContrastivePretrainOptions>? change = null) =>
+    private Exception Fails(List<TileRow> rows, Action<GeoContrastivePretrainEstimator.Options>? change = null) =>
         FitFailure.Of(ml, ml.Data.LoadFromEnumerable(rows), Options(change), output);
 
-    private GeoPretrainReport Trains(List<TileRow> rows, GeoContrastivePretrainOptions options)
+    private GeoPretrainReport Trains(List<TileRow> rows, GeoContrastivePretrainEstimator.Options options)
     {
         var estimator = ml.Transforms.GeoContrastivePretrain(options);
         using var featurizer = estimator.Fit(ml.Data.LoadFromEnumerable(rows));

@@ -1,5 +1,5 @@
 using GeoSSL.Data.Records;
-using GeoSSL.MLNet.Options;
+using GeoSSL.MLNet;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 

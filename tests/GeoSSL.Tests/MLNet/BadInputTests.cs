@@ -1,6 +1,7 @@
 using GeoSSL.Core.Engine;
 using GeoSSL.Data.Records;
 using Microsoft.ML;
+using TrainingProgress = GeoSSL.MLNet.TrainingProgress;
 
 namespace GeoSSL.Tests.MLNet;
 
@@ -14,7 +15,7 @@ public sealed class BadInputTests
     [TestInitialize]
     public void NewFolder() => folder = TestData.TempFolder("bad-input");
 
-    private Exception FitExpectingFailure(IEnumerable<TileRow> rows, Action<GeoSSL.MLNet.Options.GeoContrastivePretrainOptions>? change = null)
+    private Exception FitExpectingFailure(IEnumerable<TileRow> rows, Action<GeoSSL.MLNet.GeoContrastivePretrainEstimator.Options>? change = null)
     {
         var options = TileRows.TinyOptions(folder, epochs: 1);
         change?.Invoke(options);

@@ -10,6 +10,8 @@ using GeoSSL.MLNet.Reading;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using TorchSharp;
+using TrainingProgress = GeoSSL.MLNet.TrainingProgress;
+using ChangeFusion = GeoSSL.MLNet.ChangeDetection.ChangeFusion;
 using static TorchSharp.torch;
 
 namespace GeoSSL.Tests.MLNet;
@@ -59,7 +61,7 @@ public sealed class ChangeDetectionEstimatorTests
         validationRows = CutTiles(scenes[2], 3).ToList();
         ml = new MLContext(seed: 1);
         checkpoint = Path.Combine(folder, "train.ckpt");
-        GeoChangeDetectionOptions options = Options() with { ValidationSet = ml.Data.LoadFromEnumerable(validationRows), TrainingCheckpointPath = checkpoint };
+        GeoChangeDetectionEstimator.Options options = Options() with { ValidationSet = ml.Data.LoadFromEnumerable(validationRows), TrainingCheckpointPath = checkpoint };
         options.Progress = new Sync(progress.Add);
         var estimator = ml.Transforms.GeoChangeDetection(options);
         model = estimator.Fit(ml.Data.LoadFromEnumerable(trainRows));
@@ -81,9 +83,9 @@ public sealed class ChangeDetectionEstimatorTests
     {
         public IDataView? ValidationSet { get; init; }
         public string? TrainingCheckpointPath { get; init; }
-        public static implicit operator GeoChangeDetectionOptions(OptionsBuilder b) => new()
+        public static implicit operator GeoChangeDetectionEstimator.Options(OptionsBuilder b) => new()
         {
-            Architecture = GeoSSL.Core.Networks.ResNetDepth.ResNet18, BaseWidth = 16, ImageSize = Size, BatchSize = 8, Epochs = 2,
+            Architecture = GeoSSL.MLNet.ResNetDepth.ResNet18, BaseWidth = 16, ImageSize = Size, BatchSize = 8, Epochs = 2,
             LearningRate = 0.02, Device = "cpu", Seed = 3, ValidationSet = b.ValidationSet, TrainingCheckpointPath = b.TrainingCheckpointPath,
         };
     }
@@ -184,7 +186,7 @@ public sealed class ChangeDetectionEstimatorTests
         ImageDecoder.DecodeRgbPlanar(trainRows[0].Image2, Size, Size, decoded);
         CollectionAssert.AreEqual(decoded.Select(b => (float)b).ToArray(), pixels[1][0], "ResizeImages at the tile's own size keeps the pixels");
 
-        using var dense = new DenseModel(DenseModelOptions.Change(report.Encoder, ChangeFusion.Difference));
+        using var dense = new DenseModel(DenseModelOptions.Change(report.Encoder, GeoSSL.Core.Dense.ChangeFusion.Difference));
         using (var optimizer = new MomentumSgd(dense.TrainableParameters(), 0.9, 1e-4))
         using (TrainingCheckpoint.Load(checkpoint, dense, optimizer)) { } // the run's final weights (no early stopping: nothing restored)
         dense.eval();
@@ -274,7 +276,7 @@ public sealed class ChangeDetectionEstimatorTests
     {
         string weights = GeoSSL.Tests.Import.TorchStateDictImporterTests.PlainStateDict;
         string ckpt = Path.Combine(TestData.TempFolder("change-init"), "train.ckpt");
-        GeoChangeDetectionOptions options = Options() with { TrainingCheckpointPath = ckpt };
+        GeoChangeDetectionEstimator.Options options = Options() with { TrainingCheckpointPath = ckpt };
         options.InitialEncoderPath = weights;
         options.FreezeEncoder = true;
         var estimator = ml.Transforms.GeoChangeDetection(options);
@@ -296,7 +298,7 @@ public sealed class ChangeDetectionEstimatorTests
     {
         var load = ml.Transforms.LoadImages("Before", null, "Image1").Append(ml.Transforms.LoadImages("After", null, "Image2"));
         var data = load.Fit(ml.Data.LoadFromEnumerable(trainRows)).Transform(ml.Data.LoadFromEnumerable(trainRows));
-        GeoChangeDetectionOptions options = Options();
+        GeoChangeDetectionEstimator.Options options = Options();
         options.Image1ColumnName = "Before";
         options.Image2ColumnName = "After";
         var estimator = ml.Transforms.GeoChangeDetection(options);
@@ -309,7 +311,7 @@ public sealed class ChangeDetectionEstimatorTests
     public void ChangeDetectionEstimator_ResumesFromItsTrainingCheckpoint_AndRefusesOtherSettings()
     {
         // The class's run is finished: resuming it trains nothing and returns the same weights and losses.
-        GeoChangeDetectionOptions same = Options() with { ValidationSet = ml.Data.LoadFromEnumerable(validationRows) };
+        GeoChangeDetectionEstimator.Options same = Options() with { ValidationSet = ml.Data.LoadFromEnumerable(validationRows) };
         same.ResumeFromTrainingCheckpoint = checkpoint;
         var estimator = ml.Transforms.GeoChangeDetection(same);
         using var resumed = estimator.Fit(ml.Data.LoadFromEnumerable(trainRows));
@@ -319,7 +321,7 @@ public sealed class ChangeDetectionEstimatorTests
         var actual = Column(resumed.Transform(data), "ChangeProbability");
         for (int r = 0; r < expected.Length; r++) CollectionAssert.AreEqual(expected[r], actual[r], $"row {r}");
 
-        GeoChangeDetectionOptions other = Options() with { ValidationSet = ml.Data.LoadFromEnumerable(validationRows) };
+        GeoChangeDetectionEstimator.Options other = Options() with { ValidationSet = ml.Data.LoadFromEnumerable(validationRows) };
         other.ResumeFromTrainingCheckpoint = checkpoint;
         other.LearningRate = 0.5;
         var e = Assert.Throws<Exception>(() => ml.Transforms.GeoChangeDetection(other).Fit(ml.Data.LoadFromEnumerable(trainRows)));
@@ -333,7 +335,7 @@ public sealed class ChangeDetectionEstimatorTests
         var e = Assert.ThrowsExactly<ArgumentException>(() => ml.Transforms.GeoChangeDetection(Options()).Fit(ml.Data.LoadFromEnumerable(rows)));
         StringAssert.Contains(e.Message, "'Mask'");
         StringAssert.Contains(e.Message, "MaskColumnName");
-        var shape = Assert.ThrowsExactly<ArgumentException>(() => ml.Transforms.GeoChangeDetection(new GeoChangeDetectionOptions { Image2ColumnName = "After" })
+        var shape = Assert.ThrowsExactly<ArgumentException>(() => ml.Transforms.GeoChangeDetection(new GeoChangeDetectionEstimator.Options { Image2ColumnName = "After" })
             .GetOutputSchema(GeoSSL.Tests.Classification.GeoImageClassifierTests.Shape(ml.Data.LoadFromEnumerable(trainRows).Schema)));
         StringAssert.Contains(shape.Message, "'After'");
     }

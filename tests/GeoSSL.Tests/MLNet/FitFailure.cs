@@ -1,4 +1,4 @@
-using GeoSSL.MLNet.Options;
+using GeoSSL.MLNet;
 using Microsoft.ML;
 
 namespace GeoSSL.Tests.MLNet;
@@ -7,7 +7,7 @@ namespace GeoSSL.Tests.MLNet;
 public static class FitFailure
 {
     /// <param name="folder">The run's output folder (checkpoint and ONNX export), which must stay empty.</param>
-    public static Exception Of(MLContext ml, IDataView data, GeoContrastivePretrainOptions options, string folder)
+    public static Exception Of(MLContext ml, IDataView data, GeoContrastivePretrainEstimator.Options options, string folder)
     {
         Exception? error = null;
         try { ml.Transforms.GeoContrastivePretrain(options).Fit(data); }

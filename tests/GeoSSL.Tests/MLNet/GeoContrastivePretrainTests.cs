@@ -7,6 +7,9 @@ using GeoSSL.Data.Images;
 using GeoSSL.MLNet;
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using TrainingProgress = GeoSSL.MLNet.TrainingProgress;
+using MetricNames = GeoSSL.MLNet.MetricNames;
+using PretrainVariant = GeoSSL.MLNet.PretrainVariant;
 
 namespace GeoSSL.Tests.MLNet;
 

@@ -1,8 +1,9 @@
 using GeoSSL.Core.Engine;
 using GeoSSL.Data.Manifests;
-using GeoSSL.MLNet.Options;
+using GeoSSL.MLNet;
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using MetricNames = GeoSSL.MLNet.MetricNames;
 
 namespace GeoSSL.Tests.MLNet;
 
@@ -22,7 +23,7 @@ public sealed class StreamingPretrainTests
         return path;
     }
 
-    private static GeoContrastivePretrainOptions Options(bool? stream)
+    private static GeoContrastivePretrainEstimator.Options Options(bool? stream)
     {
         var o = TileRows.TinyOptions(epochs: 2);
         o.TimestampColumnName = "Timestamp";

@@ -1,7 +1,9 @@
 using GeoSSL.Core.Networks;
 using GeoSSL.Core.Training;
-using GeoSSL.MLNet.Options;
+using GeoSSL.MLNet;
 using Microsoft.ML;
+using ResNetDepth = GeoSSL.MLNet.ResNetDepth;
+using PretrainVariant = GeoSSL.MLNet.PretrainVariant;
 
 namespace GeoSSL.Tests.MLNet;
 
@@ -28,7 +30,7 @@ public static class TileRows
     /// A CPU-cheap configuration (16-wide ResNet-18 at 32 px) that still runs every part of the method. Not narrower:
     /// libtorch 2.10's CPU convolution backward returns sporadic NaN input gradients for 8-channel layers with 2 threads.
     /// </summary>
-    public static GeoContrastivePretrainOptions TinyOptions(string? folder = null, int epochs = 2) => new()
+    public static GeoContrastivePretrainEstimator.Options TinyOptions(string? folder = null, int epochs = 2) => new()
     {
         Architecture = ResNetDepth.ResNet18, BaseWidth = 16, ImageSize = 32, BatchSize = 32, QueueSize = 100, EncoderMomentum = 0.99,
         GeoClusters = 8, Epochs = epochs, Device = "cpu", TimestampColumnName = "Date", Variant = PretrainVariant.MoCoV2GeoTemporalPositives,

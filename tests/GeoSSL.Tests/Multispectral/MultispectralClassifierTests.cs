@@ -78,9 +78,9 @@ public sealed class MultispectralClassifierTests
     [ClassCleanup]
     public static void Cleanup() => classifier?.Dispose();
 
-    private static GeoImageClassifierOptions Options(IReadOnlyList<string> bands, int epochs) => new()
+    private static GeoImageClassifierTrainer.Options Options(IReadOnlyList<string> bands, int epochs) => new()
     {
-        ImageColumnName = "Image", Bands = bands.ToArray(), SampleDivisor = 10000f, Architecture = ResNetDepth.ResNet18, BaseWidth = 16,
+        ImageColumnName = "Image", Bands = bands.ToArray(), SampleDivisor = 10000f, Architecture = GeoSSL.MLNet.ResNetDepth.ResNet18, BaseWidth = 16,
         ImageSize = Size, BatchSize = 32, Epochs = epochs, LearningRate = 0.02, Device = "cpu", Seed = 3,
     };
 

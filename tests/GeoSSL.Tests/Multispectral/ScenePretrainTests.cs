@@ -6,11 +6,12 @@ using GeoSSL.Data.Rasters;
 using GeoSSL.Data.Scenes;
 using GeoSSL.MLNet;
 using GeoSSL.MLNet.Featurizer;
-using GeoSSL.MLNet.Options;
 using GeoSSL.Tests.MLNet;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using System.Runtime.InteropServices;
+using ResNetDepth = GeoSSL.MLNet.ResNetDepth;
+using MetricNames = GeoSSL.MLNet.MetricNames;
 
 namespace GeoSSL.Tests.Multispectral;
 
@@ -33,7 +34,7 @@ public sealed class ScenePretrainTests
     private static GeoContrastivePretrainEstimator estimator = null!;
     private static string folder = null!;
 
-    internal static GeoContrastivePretrainOptions Options(string? folder, IReadOnlyList<string> bands, float divisor) => new()
+    internal static GeoContrastivePretrainEstimator.Options Options(string? folder, IReadOnlyList<string> bands, float divisor) => new()
     {
         ImageColumnName = "Image", TimestampColumnName = "Timestamp", Bands = bands.ToArray(), SampleDivisor = divisor,
         Architecture = ResNetDepth.ResNet18, BaseWidth = 16, ImageSize = Size, BatchSize = 32, QueueSize = 128, EncoderMomentum = 0.99,

@@ -6,6 +6,8 @@ using GeoSSL.Core.Training;
 using GeoSSL.MLNet;
 using GeoSSL.Tests.Core;
 using Microsoft.ML;
+using PretrainVariant = GeoSSL.Core.Training.PretrainVariant;
+using ResNetDepth = GeoSSL.Core.Networks.ResNetDepth;
 using static TorchSharp.torch;
 
 namespace GeoSSL.Tests.Reliability;

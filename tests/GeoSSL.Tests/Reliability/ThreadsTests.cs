@@ -4,6 +4,7 @@ using GeoSSL.Core.Training;
 using GeoSSL.Tests.MLNet;
 using Microsoft.ML;
 using TorchSharp;
+using TrainingProgress = GeoSSL.MLNet.TrainingProgress;
 
 namespace GeoSSL.Tests.Reliability;
 

@@ -1,4 +1,4 @@
-namespace GeoSSL.MLNet.Options;
+namespace GeoSSL.MLNet;
 
 /// <summary>What pretraining does with an image file it cannot read (missing, empty, not an image, truncated or corrupt).</summary>
 public enum BadImagePolicy

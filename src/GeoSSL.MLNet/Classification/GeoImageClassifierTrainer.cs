@@ -7,7 +7,7 @@ using GeoSSL.Core.Export;
 using GeoSSL.Core.Networks;
 using GeoSSL.Data.Files;
 using GeoSSL.Data.Records;
-using GeoSSL.MLNet.Logging;
+using GeoSSL.MLNet.Hosting;
 using GeoSSL.MLNet.Reading;
 using Microsoft.ML;
 using Microsoft.ML.Data;
@@ -20,25 +20,26 @@ namespace GeoSSL.MLNet.Classification;
 /// classifier exported to ONNX. Like ML.NET's trainers it needs a key-typed label column and adds <c>Score</c>
 /// (probabilities, one per class) and <c>PredictedLabel</c> (a key with the label's values).
 /// </summary>
-public sealed class GeoImageClassifierEstimator : IEstimator<GeoImageClassificationTransformer>
+public sealed partial class GeoImageClassifierTrainer : IEstimator<GeoImageClassificationTransformer>
 {
     private readonly TransformsCatalog catalog;
-    private readonly GeoImageClassifierOptions options;
+    private readonly Options options;
 
-    public GeoImageClassifierEstimator(MLContext mlContext, GeoImageClassifierOptions options)
+    internal GeoImageClassifierTrainer(MLContext mlContext, Options options)
         : this((mlContext ?? throw new ArgumentNullException(nameof(mlContext))).Transforms, options) { }
 
-    internal GeoImageClassifierEstimator(TransformsCatalog catalog, GeoImageClassifierOptions options)
+    internal GeoImageClassifierTrainer(TransformsCatalog catalog, Options options)
     {
         this.catalog = catalog;
         this.options = options ?? throw new ArgumentNullException(nameof(options));
     }
 
-    public GeoImageClassifierOptions Options => options;
+    internal Options Settings => options;
 
     /// <summary>Report of the last Fit (per-epoch losses and accuracies, best epoch, early stopping, the classifier as ONNX); null before the first.</summary>
     public GeoImageClassifierReport? LastReport { get; private set; }
 
+    /// <summary>Fine-tunes encoder and head on the rows (validating on ValidationSet) and returns stock ML.NET transforms adding Score and PredictedLabel.</summary>
     public GeoImageClassificationTransformer Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
@@ -69,7 +70,8 @@ public sealed class GeoImageClassifierEstimator : IEstimator<GeoImageClassificat
         // Statistics measured on the rows are part of the settings, so a resumed run with them is compared after reading.
         if (resumed is not null && !start.MeasureStatistics) FineTuneCheckpoint.RequireSameSettings(options.ResumeFromTrainingCheckpoint!, resumed, config);
 
-        using var log = new MLContextChannel(catalog, "GeoImageClassifier");
+        var mlContext = MLContextEnvironment.Of(catalog);
+        using var log = mlContext.Channel("GeoImageClassifier");
         var trainInput = new ClassifierInput(options.ImageColumnName, imageKind, options.ImageFolder, inputSpec);
         log.Info($"Reading training images at {options.ImageSize}x{options.ImageSize} ({classes.Count} classes: {Preview(classes.Names)}).");
         var train = LabeledImageReader.Read(catalog, input, trainInput, options.LabelColumnName, "training", options.CancellationToken);
@@ -90,7 +92,7 @@ public sealed class GeoImageClassifierEstimator : IEstimator<GeoImageClassificat
             if (validation.Count < 2) throw new GeoDataException($"The validation data has {validation.Count} row(s); at least 2 are needed.");
         }
 
-        using var tuner = new FineTuner(config, options.Device);
+        using var tuner = new FineTuner(config, mlContext.Device(options.Device, log));
         if (options.InitialEncoderPath is not null && resumed is null) // a resumed run takes every weight from its checkpoint
         {
             if (start.AdaptChannels)
@@ -113,7 +115,7 @@ public sealed class GeoImageClassifierEstimator : IEstimator<GeoImageClassificat
         }
         var result = tuner.Train(train, validation, new TrainingRunOptions
         {
-            Progress = options.Progress, Log = log.Info, CancellationToken = options.CancellationToken, Threads = options.Threads,
+            Progress = TrainingProgress.Forward(options.Progress), Log = log.Info, CancellationToken = options.CancellationToken, Threads = options.Threads,
             CheckpointPath = options.TrainingCheckpointPath, CheckpointEveryNEpochs = options.CheckpointEveryNEpochs,
             CheckpointEveryNSteps = options.CheckpointEveryNSteps, ResumeFrom = options.ResumeFromTrainingCheckpoint,
         });
@@ -136,6 +138,7 @@ public sealed class GeoImageClassifierEstimator : IEstimator<GeoImageClassificat
         return new GeoImageClassificationTransformer(new TransformerChain<ITransformer>(Flatten(stock).ToArray()), classes.Names, options.ImageSize, onnx);
     }
 
+    /// <inheritdoc />
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
         ValidateOptions();
@@ -180,7 +183,7 @@ public sealed class GeoImageClassifierEstimator : IEstimator<GeoImageClassificat
         if (options.InitialEncoderPath is not { } path)
             return new Start(new ResNetOptions
             {
-                Depth = options.Architecture, BaseWidth = options.BaseWidth, SmallInputStem = options.SmallInputStem, InputChannels = spec.Channels,
+                Depth = options.Architecture.ToCore(), BaseWidth = options.BaseWidth, SmallInputStem = options.SmallInputStem, InputChannels = spec.Channels,
             }, spec, AdaptChannels: false, measure);
         var (layout, pretrained) = ReadStartingWeights(path);
         // A checkpoint pretrained on the same bands normalised them already: its scale and statistics carry over, so the
@@ -235,7 +238,7 @@ public sealed class GeoImageClassifierEstimator : IEstimator<GeoImageClassificat
             Mean = options.Mean ?? from.Mean, Std = options.Std ?? from.Std,
         };
         if (options.InitialEncoderPath is not { } path)
-            return (new ResNetOptions { Depth = options.Architecture, BaseWidth = options.BaseWidth, SmallInputStem = options.SmallInputStem, InputChannels = 3 },
+            return (new ResNetOptions { Depth = options.Architecture.ToCore(), BaseWidth = options.BaseWidth, SmallInputStem = options.SmallInputStem, InputChannels = 3 },
                 Input(ImageInputSpec.Rgb(options.ImageSize)));
         var (encoder, pretrained) = ReadStartingWeights(path);
         var input = Input(pretrained ?? ImageInputSpec.Rgb(options.ImageSize));
@@ -280,7 +283,7 @@ public sealed class GeoImageClassifierEstimator : IEstimator<GeoImageClassificat
             Mean = options.Mean ?? (channels == 3 ? ImageInputSpec.ImageNetMean : new float[channels]),
             Std = options.Std ?? (channels == 3 ? ImageInputSpec.ImageNetStd : Enumerable.Repeat(1f, channels).ToArray()),
         };
-        BuildConfig(new ResNetOptions { Depth = options.Architecture, BaseWidth = options.BaseWidth, SmallInputStem = options.SmallInputStem, InputChannels = channels }, 2, check);
+        BuildConfig(new ResNetOptions { Depth = options.Architecture.ToCore(), BaseWidth = options.BaseWidth, SmallInputStem = options.SmallInputStem, InputChannels = channels }, 2, check);
     }
 
     /// <summary>Images sampled (seeded) for per-band statistics of a tensor column, as the pretraining estimator's default.</summary>
