@@ -100,6 +100,25 @@ public sealed class PublicApiTests
         Assert.ThrowsExactly<FileNotFoundException>(() => new GeoContrastivePretrainEstimator.Options { MeanImageFile = file + ".missing" }.ResolveMeanImage());
     }
 
+    [TestMethod]
+    public void BadData_IsAnInvalidOperationException_NamingRowColumnAndFile()
+    {
+        string csv = Path.Combine(Path.GetTempPath(), $"geossl-bad-{Environment.ProcessId}.csv");
+        File.WriteAllText(csv, "ImagePath,LocationId,Latitude,Longitude\na.png,p1,48.8,2.3\nb.png,p2,north,2.3\n");
+        try
+        {
+            var ml = new MLContext(seed: 1);
+            var rows = ml.Data.LoadGeoManifest(csv);
+            // What a user catches without any GeoSSL exception type: ML.NET's exception for bad input, with the place in Data.
+            var e = Assert.Throws<InvalidOperationException>(() => ml.Data.CreateEnumerable<GeoSSL.MLNet.Reading.GeoImageRow>(rows, reuseRowObject: false).ToList());
+            StringAssert.Contains(e.Message, "north");
+            Assert.AreEqual("Latitude", e.Data["Column"]);
+            Assert.AreEqual(csv, e.Data["File"]);
+            Assert.IsNotNull(e.Data["Row"]);
+        }
+        finally { File.Delete(csv); }
+    }
+
     private static void AssertSame<TPublic, TCore>() where TPublic : struct, Enum where TCore : struct, Enum
     {
         CollectionAssert.AreEqual(Enum.GetNames<TCore>(), Enum.GetNames<TPublic>(), typeof(TPublic).Name);
