@@ -2,8 +2,8 @@
 // classifier (the "linear probe") learns the 10 classes from those features, and both are saved as ONE ML.NET model that
 // a PredictionEngine loads and uses on a single image.
 //
-//   dotnet run --project samples/GeoSSL.LandCover -c Release [-- --epochs 1] [--encoder FILE] [--manifest FILE]
-//        [--test-fraction 0.3] [--out runs/landcover]
+//   dotnet run --project samples/GeoSSL.LandCover -c Release [-- --epochs 1] [--encoder FILE] [--image-size 224]
+//        [--manifest FILE] [--test-fraction 0.3] [--out runs/landcover]
 //
 // Without --encoder the encoder starts from ML.NET's ImageNet ResNet-18 (package Microsoft.ML.DnnImageFeaturizer.ResNet18)
 // and is adapted for --epochs on the bundled unlabelled Sentinel-2 tiles with MoCo-v2 + Geo + TP. --encoder skips that and
@@ -24,12 +24,14 @@ var clock = System.Diagnostics.Stopwatch.StartNew();
 var ml = new MLContext(seed: 1);
 
 // 1. The encoder: a file from --encoder, or ImageNet weights adapted briefly to Sentinel-2 tiles.
-string encoder = options.GetValueOrDefault("encoder") ?? PretrainFromImageNet(ml, int.Parse(options.GetValueOrDefault("epochs") ?? "1"), outDir);
+// --image-size: the side images are resized to for featurizing (ImageNet's 224 by default; smaller is faster).
+int? imageSize = options.TryGetValue("image-size", out var side) ? int.Parse(side) : null;
+string encoder = options.GetValueOrDefault("encoder") ?? PretrainFromImageNet(ml, int.Parse(options.GetValueOrDefault("epochs") ?? "1"), imageSize ?? 224, outDir);
 
 // 2. Featurize. The encoder is frozen here: Fit only builds the ONNX scoring chain.
 IDataView patches = ml.Data.LoadFromTextFile<Patch>(manifest, separatorChar: ',', hasHeader: true);
 var split = ml.Data.TrainTestSplit(patches, testFraction: double.Parse(options.GetValueOrDefault("test-fraction") ?? "0.3"), seed: 1);
-var featurizer = ml.Transforms.GeoFeaturizeImage(encoder, imageFolder: imageFolder).Fit(split.TrainSet);
+var featurizer = ml.Transforms.GeoFeaturizeImage(encoder, imageFolder: imageFolder, imageSize: imageSize).Fit(split.TrainSet);
 // Cache: L-BFGS passes over the rows many times, and the encoder should run once per image.
 var trainFeatures = ml.Data.Cache(featurizer.Transform(split.TrainSet));
 
@@ -63,7 +65,7 @@ return 0;
 
 // ImageNet weights + a short geo-aware pretraining (MoCo-v2 + geo clusters + temporal positives) on the bundled tiles.
 // Returns the encoder as ONNX. Settings from README "Starting from ImageNet", scaled down to seconds on a laptop CPU.
-static string PretrainFromImageNet(MLContext ml, int epochs, string outDir)
+static string PretrainFromImageNet(MLContext ml, int epochs, int featurizationSize, string outDir)
 {
     string models = Path.Combine(AppContext.BaseDirectory, "DnnImageModels"); // copied there by the ResNet18 package
     string tiles = Path.GetDirectoryName(Args.FindUp("samples/data/oscd-subset/manifest.csv"))!;
@@ -76,7 +78,7 @@ static string PretrainFromImageNet(MLContext ml, int epochs, string outDir)
         Std = [1f / 255, 1f / 255, 1f / 255],    // 0..255 pixels minus the mean image, as ImageNet training saw them
         FreezeBatchNormStatistics = true, FrozenStages = 2, LearningRate = 0.001, // adapt gently; keep the early filters
         TimestampColumnName = "Timestamp", ImageSize = 64, BatchSize = 64, QueueSize = 256, GeoClusters = 8, Epochs = epochs,
-        FeaturizationImageSize = 224,            // featurize at ImageNet's scale: the 64 px patches are upsampled
+        FeaturizationImageSize = featurizationSize, // 224: ImageNet's scale; the 64 px patches are upsampled
         PooledLayers = [3, 4],                   // layer3 + layer4 pools: +2 points on EuroSAT (README)
         MonitorEveryNEpochs = 0, Device = "cpu",
         OnnxExportPath = Path.Combine(outDir, "encoder.onnx"), OverwriteExistingOutputs = true,
