@@ -8,6 +8,7 @@
 //
 // OSCD's change labels are CC BY-NC-SA (non-commercial): the data stays in ../shared and is read from there, never copied.
 // Defaults take about a minute on 2 CPU cores; more --epochs/--windows and --width 64 (or an --encoder) score higher.
+using GeoSSL.Core.Dense;
 using GeoSSL.MLNet.ChangeDetection;
 using Microsoft.ML;
 using Microsoft.ML.Data;
@@ -54,8 +55,10 @@ Console.WriteLine($"Trained in {clock.Elapsed.TotalSeconds:F0}s; best epoch {bes
 // 3. Score the held-out city: pooled precision, recall and F1 of the change class over all its pixels.
 IDataView testView = Tiles.Load(ml, test, TileSize);
 float[][] maps = Tiles.Maps(model.Transform(testView));
-var (precision, recall, f1) = Tiles.Score(test, maps, threshold);
-Console.WriteLine($"Test {Option("test", "beihai")}: precision {precision:F3} recall {recall:F3} F1 {f1:F3}");
+var scores = new ChangeMetrics();
+for (int t = 0; t < test.Count; t++) scores.Add("test", maps[t], test[t].Mask, threshold);
+var o = scores.Overall;
+Console.WriteLine($"Test {Option("test", "beihai")}: precision {o.Precision:F3} recall {o.Recall:F3} F1 {o.F1:F3} IoU {o.IoU:F3}");
 
 // 4. Overlays of the test tiles with the most change: hits green, false alarms red, misses magenta.
 var mostChange = Tiles.Load(ml, test.OrderByDescending(t => t.Mask.Sum(m => m)).Take(6).ToList(), TileSize);
@@ -129,20 +132,6 @@ static class Tiles
     /// <summary>The ChangeProbability column: one float per pixel per tile.</summary>
     public static float[][] Maps(IDataView scored) =>
         scored.GetColumn<VBuffer<float>>("ChangeProbability").Select(v => v.DenseValues().ToArray()).ToArray();
-
-    /// <summary>Precision, recall and F1 of the change class over all pixels of all tiles.</summary>
-    public static (double Precision, double Recall, double F1) Score(IReadOnlyList<Tile> tiles, float[][] maps, float threshold)
-    {
-        long tp = 0, fp = 0, fn = 0;
-        for (int t = 0; t < tiles.Count; t++)
-            for (int i = 0; i < maps[t].Length; i++)
-            {
-                bool predicted = maps[t][i] >= threshold, truth = tiles[t].Mask[i] == 1;
-                if (predicted && truth) tp++; else if (predicted) fp++; else if (truth) fn++;
-            }
-        double precision = tp / Math.Max(1.0, tp + fp), recall = tp / Math.Max(1.0, tp + fn);
-        return (precision, recall, precision + recall > 0 ? 2 * precision * recall / (precision + recall) : 0);
-    }
 }
 
 static class Args
