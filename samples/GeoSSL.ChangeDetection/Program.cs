@@ -69,7 +69,8 @@ Console.WriteLine($"Overlays: {overlays.Count} PNGs in {Path.Combine(outDir, "ov
 string modelPath = Path.Combine(outDir, "change.zip");
 ml.Model.Save(model, testView.Schema, modelPath);
 var app = new MLContext();
-var loaded = app.Model.Load(modelPath, out _);
+// Disposing a loaded model deletes the temporary copy of the ONNX detector that loading writes.
+using var loaded = (TransformerChain<ITransformer>)app.Model.Load(modelPath, out _);
 float[][] reloaded = Tiles.Maps(loaded.Transform(Tiles.Load(app, test, TileSize)));
 bool same = maps.Zip(reloaded).All(p => p.First.AsSpan().SequenceEqual(p.Second));
 Console.WriteLine($"Saved {modelPath}; reloaded model gives {(same ? "the same" : "DIFFERENT")} maps on {reloaded.Length} tiles");

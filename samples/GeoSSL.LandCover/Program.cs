@@ -41,7 +41,7 @@ var probe = ml.Transforms.Conversion.MapValueToKey("Label")
     .Append(ml.MulticlassClassification.Trainers.LbfgsMaximumEntropy())
     .Append(ml.Transforms.Conversion.MapKeyToValue("PredictedLabel"))
     .Fit(trainFeatures);
-ITransformer model = featurizer.Append(probe); // one model: image path in, class out
+using var model = featurizer.Append(probe); // one model: image path in, class out
 
 // 4. Evaluate on the held-out patches: top-1, macro-F1 (the paper's F1) and a per-class table.
 var (report, _) = ClassificationReport.Evaluate(ml, model.Transform(split.TestSet));
@@ -52,10 +52,11 @@ Console.WriteLine($"Test accuracy: {report.MicroAccuracy:P1} (macro-F1 {report.M
 string modelPath = Path.Combine(outDir, "landcover.zip");
 ml.Model.Save(model, patches.Schema, modelPath);
 var app = new MLContext();
-ITransformer loaded = app.Model.Load(modelPath, out _);
+// Disposing a loaded model deletes the temporary copy of the ONNX encoder that loading writes.
+using var loaded = (TransformerChain<ITransformer>)app.Model.Load(modelPath, out _);
 
 // 6. One image through a PredictionEngine (row by row, as a web service would). Absolute paths work with any image folder.
-var engine = app.Model.CreatePredictionEngine<Patch, LandCoverPrediction>(loaded);
+using var engine = app.Model.CreatePredictionEngine<Patch, LandCoverPrediction>(loaded);
 var sample = app.Data.CreateEnumerable<Patch>(split.TestSet, reuseRowObject: false).First();
 var prediction = engine.Predict(new Patch { ImagePath = Path.Combine(imageFolder, sample.ImagePath) });
 Console.WriteLine($"Saved {modelPath}");
