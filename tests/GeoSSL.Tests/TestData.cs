@@ -35,8 +35,12 @@ internal static class TestData
     {
         var dir = Path.Combine(Path.GetTempPath(), "geossl-tests", name + "-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(dir);
+        lock (Created) Created.Add(dir);
         return dir;
     }
+
+    /// <summary>The folders <see cref="TempFolder"/> made in this run; deleted when the run ends (a full run leaves gigabytes otherwise).</summary>
+    internal static readonly List<string> Created = [];
 
     private static string FindRepoRoot()
     {

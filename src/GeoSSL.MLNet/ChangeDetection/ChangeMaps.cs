@@ -1,3 +1,4 @@
+using GeoSSL.Core.Dense;
 using GeoSSL.Data.Dense;
 using GeoSSL.MLNet.Reading;
 using Microsoft.ML;
@@ -48,5 +49,35 @@ public static class ChangeMaps
             written.Add(path);
         }
         return written;
+    }
+
+    /// <summary>
+    /// Scores the detector's maps against the true masks over all pixels of the rows, change being probability ≥
+    /// <paramref name="threshold"/> (use the validation-tuned threshold from the report's best epoch, "threshold_tuned").
+    /// </summary>
+    /// <param name="transformedData">Output of the fitted detector (or of a model loaded with Model.Load).</param>
+    /// <param name="maskColumnName">The true change: a mask image path or a byte/float vector of H*W, as for training.</param>
+    /// <param name="imageFolder">Folder that relative mask paths are resolved against.</param>
+    public static ChangeDetectionMetrics Evaluate(IDataView transformedData, string maskColumnName = "Mask", string probabilityColumnName = "ChangeProbability",
+        string? imageFolder = null, float threshold = 0.5f)
+    {
+        ArgumentNullException.ThrowIfNull(transformedData);
+        var schema = transformedData.Schema;
+        var probability = InputColumns.Require(schema, probabilityColumnName, nameof(probabilityColumnName));
+        if (probability.Type is not VectorDataViewType { ItemType: var item, Dimensions: [var h, var w] } || item != NumberDataViewType.Single || h != w)
+            throw new ArgumentException($"Column '{probabilityColumnName}' has type {probability.Type}; expected the detector's float vector with dimensions [S, S].", nameof(probabilityColumnName));
+        var mask = new ChangeMaskColumn(schema, maskColumnName, nameof(maskColumnName), imageFolder, h, "transformed");
+        using var cursor = transformedData.GetRowCursor([mask.Of(schema), probability]);
+        var readMask = mask.Reader(cursor);
+        var readProbability = cursor.GetGetter<VBuffer<float>>(probability);
+        VBuffer<float> map = default;
+        var scores = new ChangeMetrics();
+        for (long row = 0; cursor.MoveNext(); row++)
+        {
+            var (truth, _) = readMask(row);
+            readProbability(ref map);
+            scores.Add("rows", map.DenseValues().ToArray(), truth, threshold);
+        }
+        return ChangeDetectionMetrics.From(scores.Overall);
     }
 }
