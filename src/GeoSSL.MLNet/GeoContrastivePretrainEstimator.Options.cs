@@ -57,6 +57,12 @@ public sealed partial class GeoContrastivePretrainEstimator
         public double ContrastiveWeight { get; set; } = 1.0;
         /// <summary>Weight of the geo loss (beta). Default 1.</summary>
         public double GeoWeight { get; set; } = 1.0;
+        /// <summary>
+        /// Learning rate of the geo head, a linear classifier that starts from scratch, on the same schedule as
+        /// <see cref="LearningRate"/>; null (default): LearningRate, as in the paper. When adapting pretrained weights with a small
+        /// LearningRate (0.001), give the head its own (e.g. 0.1): otherwise its loss stays near chance, ln(GeoClusters).
+        /// </summary>
+        public double? GeoHeadLearningRate { get; set; }
 
         // ---- network ---------------------------------------------------------------------------------------------
         /// <summary>Backbone. Default ResNet-50 (the paper's).</summary>

@@ -144,6 +144,7 @@ public sealed partial class GeoContrastivePretrainEstimator : IEstimator<GeoImag
         using var streaming = stream ? new StreamingImageBatchSource(records, pairs, labels, size, size, cancellationToken: options.CancellationToken) : null;
         var result = trainer.Train(streaming ?? (IPretrainBatchSource)new ImageBatchSource(images, pairs, labels), run, monitor, fingerprint);
 
+        CheckGeoLearned(result, clusters, log, warnings);
         var exportOptions = ExportOptions(spec, FeaturizationSize, options.OutputProjection ? trainer.Model.QueryHead : null);
         var onnx = OnnxEncoderExporter.Export(trainer.Encoder, exportOptions);
         var report = new GeoPretrainReport(result, records.Count, pairs.LocationCount, clusters,
@@ -175,6 +176,20 @@ public sealed partial class GeoContrastivePretrainEstimator : IEstimator<GeoImag
         throw new GeoDataException(skipped == 0
             ? $"The input has {rows} rows, fewer than one batch of {options.BatchSize}: add rows or lower BatchSize."
             : $"After skipping {skipped} unreadable images, {rows} rows remain, fewer than one batch of {options.BatchSize}: repair or replace the files, or lower BatchSize.");
+    }
+
+    /// <summary>
+    /// The geo loss against its chance level ln(K): a head that ends near chance learned nothing about place, and the run
+    /// is then MoCo-v2 with extra noise, whatever its variant says. Logged always, a warning when the last epoch is above 90%.
+    /// </summary>
+    private void CheckGeoLearned(Core.Engine.TrainingResult result, int clusters, MLContextChannel log, List<string> warnings)
+    {
+        if (!options.Variant.UsesGeo() || clusters < 2 || result.Epochs.Count == 0) return;
+        double chance = Math.Log(clusters), last = result.Epochs[^1].Metric(Core.Engine.MetricNames.Geo);
+        log.Info($"Geo loss {last:F3} at the last epoch against chance ln {clusters} = {chance:F3} ({100 * last / chance:F0}%).");
+        if (last > 0.9 * chance)
+            Warn(log, warnings, $"The geo head learned little: its loss {last:F3} is {100 * last / chance:F0}% of chance (ln {clusters} = {chance:F3}). " +
+                $"Give it its own GeoHeadLearningRate (e.g. 0.1 when LearningRate is {options.LearningRate:G3}), a larger GeoWeight, or more epochs.");
     }
 
     private static void Warn(MLContextChannel log, List<string> warnings, string message)
@@ -324,7 +339,7 @@ public sealed partial class GeoContrastivePretrainEstimator : IEstimator<GeoImag
             Input = spec with { MeanImage = spec.MeanImage?.ResizedTo(options.ImageSize, options.ImageSize) },
             Epochs = options.Epochs, BatchSize = options.BatchSize, LearningRate = options.LearningRate, SgdMomentum = options.SgdMomentum,
             WeightDecay = options.WeightDecay, WarmupEpochs = options.WarmupEpochs, CosineSchedule = options.CosineSchedule,
-            ContrastiveWeight = options.ContrastiveWeight, GeoWeight = options.GeoWeight, BatchNormGroups = options.BatchNormGroups,
+            ContrastiveWeight = options.ContrastiveWeight, GeoWeight = options.GeoWeight, GeoHeadLearningRate = options.GeoHeadLearningRate, BatchNormGroups = options.BatchNormGroups,
             FreezeBatchNormStatistics = options.FreezeBatchNormStatistics, FrozenStages = options.FrozenStages,
             Seed = options.Seed, ReportEveryNSteps = options.ReportEveryNSteps,
         };

@@ -26,6 +26,8 @@ public sealed class GeoPretrainReport
     public int Locations { get; }
     /// <summary>Geo clusters used (0 when the variant has no geo pretext).</summary>
     public int GeoClusters { get; }
+    /// <summary>The geo loss of a head that learned nothing, ln(<see cref="GeoClusters"/>): compare the epochs' "geo" with it. 0 without geo clusters.</summary>
+    public double GeoChance => GeoClusters > 1 ? Math.Log(GeoClusters) : 0;
     /// <summary>Floats per image in the featurizer's output.</summary>
     public int FeatureDimension { get; }
     /// <summary>The training checkpoint written, if CheckpointPath was set.</summary>

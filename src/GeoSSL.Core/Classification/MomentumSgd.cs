@@ -18,13 +18,19 @@ internal sealed class MomentumSgd : IDisposable
     private readonly Tensor?[] buffers;
     private readonly double momentum;
     private readonly double weightDecay;
+    private readonly double[] scales;
 
-    public MomentumSgd(IEnumerable<Parameter> parameters, double momentum, double weightDecay)
+    /// <param name="learningRateScales">Per parameter, the factor on the learning rate of <see cref="Step"/>; null: 1 for all.</param>
+    public MomentumSgd(IEnumerable<Parameter> parameters, double momentum, double weightDecay, IReadOnlyList<double>? learningRateScales = null)
     {
         this.parameters = parameters.ToList();
         buffers = new Tensor?[this.parameters.Count];
         this.momentum = momentum;
         this.weightDecay = weightDecay;
+        scales = learningRateScales?.ToArray() ?? Enumerable.Repeat(1.0, this.parameters.Count).ToArray();
+        if (scales.Length != this.parameters.Count)
+            throw new ArgumentException($"{scales.Length} learning-rate scales for {this.parameters.Count} parameters.", nameof(learningRateScales));
+        if (scales.Any(s => !(s >= 0) || double.IsInfinity(s))) throw new ArgumentOutOfRangeException(nameof(learningRateScales), "Scales must be finite and not negative.");
     }
 
     /// <summary>Zeroes the gradients of the parameters (as TorchSharp's SGD does).</summary>
@@ -43,20 +49,28 @@ internal sealed class MomentumSgd : IDisposable
         using var _ = no_grad();
         using var decay = weightDecay.ToScalar();
         using var m = momentum.ToScalar();
-        using var step = (-learningRate).ToScalar();
-        for (int i = 0; i < parameters.Count; i++)
+        // One Scalar per distinct factor, alive until the step is done (see the class comment).
+        var steps = scales.Distinct().ToDictionary(s => s, s => (-learningRate * s).ToScalar());
+        try
         {
-            var p = parameters[i];
-            var grad = p.grad;
-            if (grad is null) continue;
-            var d = weightDecay != 0 ? grad.add(p, decay) : grad;
-            if (momentum != 0)
+            for (int i = 0; i < parameters.Count; i++)
             {
-                if (buffers[i] is null) buffers[i] = d.detach().clone().DetachFromDisposeScope();
-                else buffers[i]!.mul_(m).add_(d, StableScalars.One);
-                d = buffers[i]!;
+                var p = parameters[i];
+                var grad = p.grad;
+                if (grad is null) continue;
+                var d = weightDecay != 0 ? grad.add(p, decay) : grad;
+                if (momentum != 0)
+                {
+                    if (buffers[i] is null) buffers[i] = d.detach().clone().DetachFromDisposeScope();
+                    else buffers[i]!.mul_(m).add_(d, StableScalars.One);
+                    d = buffers[i]!;
+                }
+                p.add_(d, steps[scales[i]]);
             }
-            p.add_(d, step);
+        }
+        finally
+        {
+            foreach (var s in steps.Values) s.Dispose();
         }
     }
 

@@ -108,6 +108,14 @@ internal sealed class GeoMoco : Module
         foreach (var (name, t) in to.state_dict()) t.copy_(src[name]);
     }
 
+    /// <summary>Per parameter of <see cref="TrainableParameters"/>: 1 for the query side, <paramref name="geoHeadScale"/> for the geo head.</summary>
+    public IReadOnlyList<double> TrainableParameterScales(double geoHeadScale)
+    {
+        int query = encoder_q.parameters().Count(p => p.requires_grad) + head_q.parameters().Count();
+        int geo = geo_head?.parameters().Count() ?? 0;
+        return Enumerable.Repeat(1.0, query).Concat(Enumerable.Repeat(geoHeadScale, geo)).ToList();
+    }
+
     /// <summary>Parameters the optimiser updates (query side and geo head).</summary>
     public IEnumerable<Parameter> TrainableParameters()
     {

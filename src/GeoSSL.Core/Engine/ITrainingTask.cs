@@ -30,6 +30,12 @@ internal interface ITrainingTask
     /// <summary>Parameters the optimiser updates (frozen parts left out).</summary>
     IEnumerable<Parameter> TrainableParameters();
 
+    /// <summary>
+    /// Per parameter of <see cref="TrainableParameters"/>, in that order, the factor on the scheduled learning rate (e.g. a
+    /// head that must learn from scratch beside an encoder adapted gently); null: 1 for every parameter.
+    /// </summary>
+    IReadOnlyList<double>? LearningRateScales => null;
+
     /// <summary>Steps in every epoch (the loop visits them in order; the task decides what each holds from (epoch, step)).</summary>
     long StepsPerEpoch { get; }
 

@@ -46,7 +46,7 @@ internal sealed class TrainingLoop
         using var workarounds = CpuWorkarounds.ForTraining(Device, task.Model); // for this run only
         long stepsPerEpoch = task.StepsPerEpoch;
         if (stepsPerEpoch < 1) throw new ArgumentException($"The {task.Kind} task has no steps in an epoch (too little data for one batch?).", nameof(task));
-        using var optimizer = new MomentumSgd(task.TrainableParameters(), schedule.SgdMomentum, schedule.WeightDecay);
+        using var optimizer = new MomentumSgd(task.TrainableParameters(), schedule.SgdMomentum, schedule.WeightDecay, task.LearningRateScales);
         // Checkpoint problems (missing, corrupt, other settings or data) stop the run here, before any step.
         using var state = run.ResumeFrom is null ? new LoopState() : Resume(run.ResumeFrom, task, optimizer);
         int stopAt = Math.Min(schedule.Epochs, run.StopAfterEpochs ?? schedule.Epochs);

@@ -36,6 +36,11 @@ internal sealed record PretrainConfig
     public double ContrastiveWeight { get; init; } = 1.0;
     /// <summary>Weight of the geo-classification loss (beta, 1).</summary>
     public double GeoWeight { get; init; } = 1.0;
+    /// <summary>
+    /// Learning rate of the geo head (a linear classifier learning from scratch), on the same schedule; null: LearningRate.
+    /// Adapting pretrained weights gently (lr 0.001) otherwise leaves the geo head near chance.
+    /// </summary>
+    public double? GeoHeadLearningRate { get; init; }
 
     /// <summary>BatchNorm groups emulating multi-GPU ShuffleBN on one device (the paper used 8 GPUs).</summary>
     public int BatchNormGroups { get; init; } = 4;
@@ -72,6 +77,7 @@ internal sealed record PretrainConfig
         if (LearningRate <= 0) throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "Must be positive.");
         if (FrozenStages is < 0 or > 4) throw new ArgumentOutOfRangeException(nameof(FrozenStages), FrozenStages, "Between 0 (none) and 4 (stem to layer3): layer4 must stay trainable.");
         if (WarmupEpochs < 0) throw new ArgumentOutOfRangeException(nameof(WarmupEpochs), WarmupEpochs, "Cannot be negative.");
+        if (GeoHeadLearningRate is { } g && (!(g > 0) || double.IsInfinity(g))) throw new ArgumentOutOfRangeException(nameof(GeoHeadLearningRate), g, "Must be positive.");
         if (ContrastiveWeight < 0 || GeoWeight < 0) throw new ArgumentOutOfRangeException(nameof(GeoWeight), "Loss weights cannot be negative.");
         if (Variant.UsesGeo() && Model.GeoClasses < 1) throw new ArgumentException($"Variant {Variant} needs Model.GeoClasses > 0.");
         if (Variant.UsesContrastive() != Model.Contrastive)

@@ -67,6 +67,9 @@ internal sealed class PretrainTask : ITrainingTask
 
     public IEnumerable<Parameter> TrainableParameters() => model.TrainableParameters();
 
+    public IReadOnlyList<double>? LearningRateScales =>
+        config.GeoHeadLearningRate is { } geo ? model.TrainableParameterScales(geo / config.LearningRate) : null;
+
     public void SetTrainingMode()
     {
         model.train();
