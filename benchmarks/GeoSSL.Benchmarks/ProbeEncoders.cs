@@ -47,16 +47,7 @@ internal static class ProbeEncoders
             string name;
             if (path == "imagenet")
             {
-                string dir = Path.Combine(AppContext.BaseDirectory, "DnnImageModels");
-                string weights = Path.Combine(dir, "ResNet18Onnx", "ResNet18.onnx");
-                using var net = new ResNetEncoder(OnnxResNetImporter.ReadLayout(weights));
-                OnnxResNetImporter.LoadInto(net, weights, reverseInputChannels: true);
-                net.eval();
-                var meanImage = MlNetResNetPreprocessing.ReadMeanImage(Path.Combine(dir, "ResNetPrepOnnx", "ResNetPreprocess.onnx"));
-                onnx = OnnxEncoderExporter.Export(net, new OnnxExportOptions
-                {
-                    InputHeight = size, InputWidth = size, InputScale = 1f / 255f, Std = [1f / 255f], MeanImage = meanImage, PooledLayers = layers,
-                });
+                onnx = GeoSSL.MLNet.Featurizer.EncoderFiles.ImageNetAsOnnx(GeoSSL.MLNet.Featurizer.EncoderFiles.DefaultImageNetFolder, size, layers);
                 name = "ImageNet features (ML.NET ResNet18 weights)";
             }
             else

@@ -108,6 +108,9 @@ public sealed partial class GeoContrastivePretrainEstimator : IEstimator<GeoImag
         }
         if (resumed is not null && options.BadImagePolicy == BadImagePolicy.Skip) Checkpoint.RequireSameData(options.ResumeFromCheckpoint!, resumedData, fingerprint);
         var (pairs, labels, clusters, config) = plan;
+        if (options.Variant.UsesContrastive() && options.QueueSize > records.Count)
+            log.Warning($"QueueSize {options.QueueSize} is larger than the {records.Count} images: the queue holds several stale keys of every image, " +
+                $"which then act as its own negatives. Use a queue of at most about half the images (e.g. {Math.Max(options.BatchSize, records.Count / 2 / options.BatchSize * options.BatchSize)}).");
         if (options.Variant.UsesGeo())
         {
             log.Info($"Geo pretext: {clusters} k-means clusters of {pairs.LocationCount} locations on the unit sphere.");
@@ -144,7 +147,7 @@ public sealed partial class GeoContrastivePretrainEstimator : IEstimator<GeoImag
         using var streaming = stream ? new StreamingImageBatchSource(records, pairs, labels, size, size, cancellationToken: options.CancellationToken) : null;
         var result = trainer.Train(streaming ?? (IPretrainBatchSource)new ImageBatchSource(images, pairs, labels), run, monitor, fingerprint);
 
-        CheckGeoLearned(result, clusters, log, warnings);
+        CheckGeoLearned(result, clusters, log);
         var exportOptions = ExportOptions(spec, FeaturizationSize, options.OutputProjection ? trainer.Model.QueryHead : null);
         var onnx = OnnxEncoderExporter.Export(trainer.Encoder, exportOptions);
         var report = new GeoPretrainReport(result, records.Count, pairs.LocationCount, clusters,
@@ -180,15 +183,16 @@ public sealed partial class GeoContrastivePretrainEstimator : IEstimator<GeoImag
 
     /// <summary>
     /// The geo loss against its chance level ln(K): a head that ends near chance learned nothing about place, and the run
-    /// is then MoCo-v2 with extra noise, whatever its variant says. Logged always, a warning when the last epoch is above 90%.
+    /// is then MoCo-v2 with extra noise, whatever its variant says. Logged always, a warning in MLContext.Log when the last
+    /// epoch is above 90% (advice on settings; the report's Warnings are about the input data).
     /// </summary>
-    private void CheckGeoLearned(Core.Engine.TrainingResult result, int clusters, MLContextChannel log, List<string> warnings)
+    private void CheckGeoLearned(Core.Engine.TrainingResult result, int clusters, MLContextChannel log)
     {
         if (!options.Variant.UsesGeo() || clusters < 2 || result.Epochs.Count == 0) return;
         double chance = Math.Log(clusters), last = result.Epochs[^1].Metric(Core.Engine.MetricNames.Geo);
         log.Info($"Geo loss {last:F3} at the last epoch against chance ln {clusters} = {chance:F3} ({100 * last / chance:F0}%).");
         if (last > 0.9 * chance)
-            Warn(log, warnings, $"The geo head learned little: its loss {last:F3} is {100 * last / chance:F0}% of chance (ln {clusters} = {chance:F3}). " +
+            log.Warning($"The geo head learned little: its loss {last:F3} is {100 * last / chance:F0}% of chance (ln {clusters} = {chance:F3}). " +
                 $"Give it its own GeoHeadLearningRate (e.g. 0.1 when LearningRate is {options.LearningRate:G3}), a larger GeoWeight, or more epochs.");
     }
 

@@ -41,6 +41,23 @@ public sealed class GeoImageFeaturizerEstimator : IEstimator<GeoImageFeaturizer>
         public int[]? PooledLayers { get; set; }
         /// <summary>ONNX Runtime threads for the batched calls; null = one per core. Set it when several jobs share the machine.</summary>
         public int? Threads { get; set; }
+        /// <summary>
+        /// Featurize with ML.NET's ImageNet ResNet18 from this DnnImageModels folder (package Microsoft.ML.DnnImageFeaturizer.ResNet18),
+        /// imported with its mean image and BGR order, instead of <see cref="EncoderPath"/>; <see cref="ImageSize"/> (224) and
+        /// <see cref="PooledLayers"/> ([3, 4]) apply. Set by <see cref="FromImageNet"/>.
+        /// </summary>
+        public string? ImageNetModelsFolder { get; set; }
+
+        /// <summary>
+        /// The strongest featurizer without training measured here: ML.NET's ImageNet ResNet18 weights with the pools of layer3
+        /// and layer4 at 224 px (768 floats): 96.40% linear top-1 on EuroSAT against 94.47% for <c>DnnFeaturizeImage</c>.
+        /// Needs the package Microsoft.ML.DnnImageFeaturizer.ResNet18 (or its DnnImageModels folder in <paramref name="modelsFolder"/>).
+        /// </summary>
+        /// <param name="modelsFolder">The DnnImageModels folder; null: the one beside the application.</param>
+        public static Options FromImageNet(string? modelsFolder = null) => new()
+        {
+            ImageNetModelsFolder = modelsFolder ?? EncoderFiles.DefaultImageNetFolder, ImageSize = 224, PooledLayers = [3, 4],
+        };
     }
 
     private readonly TransformsCatalog catalog;
@@ -62,6 +79,12 @@ public sealed class GeoImageFeaturizerEstimator : IEstimator<GeoImageFeaturizer>
     private static byte[] EncoderBytes(Options options)
     {
         ArgumentNullException.ThrowIfNull(options);
+        if (options.ImageNetModelsFolder is not null)
+        {
+            if (options.EncoderPath is not null || options.EncoderOnnx is not null || options.OutputProjection)
+                throw new ArgumentException("ImageNetModelsFolder chooses the encoder; leave EncoderPath, EncoderOnnx and OutputProjection unset.", nameof(options));
+            return EncoderFiles.ImageNetAsOnnx(options.ImageNetModelsFolder, options.ImageSize ?? 224, options.PooledLayers ?? [3, 4]);
+        }
         if (options.EncoderPath is not null) return EncoderFiles.LoadAsOnnx(options.EncoderPath, options.OutputProjection, options.ImageSize, options.PooledLayers);
         if (options.EncoderOnnx is not null)
         {
@@ -69,7 +92,7 @@ public sealed class GeoImageFeaturizerEstimator : IEstimator<GeoImageFeaturizer>
                 throw new ArgumentException("OutputProjection, ImageSize and PooledLayers apply to checkpoints (EncoderPath); EncoderOnnx is used as it is.", nameof(options));
             return options.EncoderOnnx;
         }
-        throw new ArgumentException("Give the encoder: EncoderPath (an .onnx or a training checkpoint) or EncoderOnnx.", nameof(options));
+        throw new ArgumentException("Give the encoder: EncoderPath (an .onnx or a training checkpoint), EncoderOnnx, or ImageNetModelsFolder (Options.FromImageNet()).", nameof(options));
     }
 
     internal GeoImageFeaturizerEstimator(TransformsCatalog catalog, byte[] onnxModel, string outputColumnName, string imageColumnName, string? imageFolder, int batchSize,

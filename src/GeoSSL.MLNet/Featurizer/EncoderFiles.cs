@@ -1,4 +1,6 @@
 using GeoSSL.Core.Export;
+using GeoSSL.Core.Import;
+using GeoSSL.Core.Networks;
 using GeoSSL.Core.Training;
 
 namespace GeoSSL.MLNet.Featurizer;
@@ -36,5 +38,30 @@ internal static class EncoderFiles
         }
         OnnxModelIo.RequireFiniteWeights(bytes, path);
         return imageSize is { } size ? OnnxModelIo.WithInputSize(bytes, size, path) : bytes;
+    }
+
+    /// <summary>ML.NET's DnnImageModels folder beside the application (where Microsoft.ML.DnnImageFeaturizer.ResNet18 puts it).</summary>
+    public static string DefaultImageNetFolder => Path.Combine(AppContext.BaseDirectory, "DnnImageModels");
+
+    /// <summary>
+    /// ML.NET's ImageNet ResNet18 as a GeoSSL encoder: its weights imported (the CNTK model takes BGR, so conv1's channels
+    /// are flipped), its per-pixel mean image subtracted from 0..255 pixels as it was trained, the pooled outputs of
+    /// <paramref name="pooledLayers"/> concatenated, at <paramref name="imageSize"/>. With [4] it reproduces DnnFeaturizeImage.
+    /// </summary>
+    public static byte[] ImageNetAsOnnx(string modelsFolder, int imageSize, int[] pooledLayers)
+    {
+        string weights = Path.Combine(modelsFolder, "ResNet18Onnx", "ResNet18.onnx"), preprocess = Path.Combine(modelsFolder, "ResNetPrepOnnx", "ResNetPreprocess.onnx");
+        foreach (var file in new[] { weights, preprocess })
+            if (!File.Exists(file))
+                throw new FileNotFoundException($"'{file}' does not exist: reference the NuGet package Microsoft.ML.DnnImageFeaturizer.ResNet18 (it copies DnnImageModels/ " +
+                    "beside the application) or give the folder that holds its ResNet18Onnx and ResNetPrepOnnx.", file);
+        using var network = new ResNetEncoder(OnnxResNetImporter.ReadLayout(weights));
+        OnnxResNetImporter.LoadInto(network, weights, reverseInputChannels: true);
+        network.eval();
+        return OnnxEncoderExporter.Export(network, new OnnxExportOptions
+        {
+            InputHeight = imageSize, InputWidth = imageSize, InputScale = 1f / 255f, Std = [1f / 255f],
+            MeanImage = MlNetResNetPreprocessing.ReadMeanImage(preprocess), PooledLayers = pooledLayers,
+        });
     }
 }

@@ -77,6 +77,31 @@ public sealed class MeanImageTests
     }
 
     [TestMethod]
+    public void FromImageNetPreset_IsDnnFeaturizeImage_PlusLayer3Pools_InOneCall()
+    {
+        var ml = new MLContext(seed: 1);
+        var patches = TestData.EuroSatPatches().Where((_, i) => i % 50 == 0).Select(p => new Patch { ImagePath = p.ImagePath }).ToList();
+        var data = ml.Data.LoadFromEnumerable(patches);
+        var dnn = ml.Transforms.LoadImages("Image", "", "ImagePath")
+            .Append(ml.Transforms.ResizeImages("Image", 224, 224, "Image"))
+            .Append(ml.Transforms.ExtractPixels("Pixels", "Image"))
+            .Append(ml.Transforms.DnnFeaturizeImage("Features", m => m.ModelSelector.ResNet18(ml, m.OutputColumn, m.InputColumn, Models), "Pixels"))
+            .Fit(data);
+        var expected = Read(dnn.Transform(data));
+
+        // The preset as a user writes it (the models folder is found beside the application).
+        using var preset = ml.Transforms.GeoFeaturizeImage(GeoImageFeaturizerEstimator.Options.FromImageNet()).Fit(data);
+        var features = Read(preset.Transform(data));
+        Assert.AreEqual(256 + 512, features[0].Length, "layer3 (256) + layer4 (512) pools");
+        // Its layer4 part is ML.NET's featurizer's output: the same weights, mean image and resize.
+        double diff = MaxDiff(features.Select(f => f[256..]).ToArray(), expected);
+        Assert.IsTrue(diff <= 1e-3, $"layer4 part = DnnFeaturizeImage: max abs diff {diff}");
+
+        var missing = Assert.ThrowsExactly<FileNotFoundException>(() => ml.Transforms.GeoFeaturizeImage(GeoImageFeaturizerEstimator.Options.FromImageNet("/nonexistent")));
+        StringAssert.Contains(missing.Message, "Microsoft.ML.DnnImageFeaturizer.ResNet18");
+    }
+
+    [TestMethod]
     public void ConstantMeanImage_NormalisesLikeThePerChannelMean_AndResizes()
     {
         float[] mean = [0.3f, 0.5f, 0.7f];

@@ -6,7 +6,7 @@ namespace GeoSSL.Tests.MLNet;
 /// <summary>
 /// The geo pretext must learn in the recommended recipe. Adapting ImageNet weights gently (lr 0.001, frozen BatchNorm
 /// statistics and early stages) left the geo head near chance (issue: 4.606 → 4.569 against ln 100 = 4.605); with its own
-/// learning rate the head learns, and a run whose head did not learn says so.
+/// learning rate the head learns, and a run whose head did not learn says so in MLContext.Log.
 /// </summary>
 [TestClass]
 public sealed class GeoHeadLearningTests
@@ -18,6 +18,8 @@ public sealed class GeoHeadLearningTests
     private (GeoPretrainReport Report, List<string> Warnings) Adapt(double? geoHeadLearningRate, double geoWeight = 1)
     {
         var ml = new MLContext(seed: 1);
+        var warnings = new List<string>();
+        ml.Log += (_, e) => { if (e.Kind == Microsoft.ML.Runtime.ChannelMessageKind.Warning) lock (warnings) warnings.Add(e.Message); };
         var tiles = ml.Data.LoadGeoManifest(TestData.OscdManifest, timestampColumnName: "Date");
         var estimator = ml.Transforms.GeoContrastivePretrain(new GeoContrastivePretrainEstimator.Options
         {
@@ -31,7 +33,7 @@ public sealed class GeoHeadLearningTests
         var report = estimator.LastReport!;
         TestContext.WriteLine($"GeoHeadLearningRate {geoHeadLearningRate?.ToString() ?? "null"}: geo " +
             string.Join(" → ", report.Epochs.Select(e => e.Metric(MetricNames.Geo).ToString("F3"))) + $" (chance {report.GeoChance:F3})");
-        return (report, report.Warnings.ToList());
+        lock (warnings) return (report, warnings.ToList());
     }
 
     [TestMethod]
@@ -49,5 +51,29 @@ public sealed class GeoHeadLearningTests
         double stuckLast = stuck.Report.Epochs[^1].Metric(MetricNames.Geo);
         Assert.IsTrue(stuckLast > 0.9 * stuck.Report.GeoChance, $"{stuckLast:F3}");
         Assert.IsTrue(stuck.Warnings.Any(w => w.Contains("geo head learned little") && w.Contains("GeoHeadLearningRate")), string.Join("\n", stuck.Warnings));
+    }
+
+    [TestMethod]
+    public void QueueLargerThanTheImages_IsWarnedInTheLog()
+    {
+        var ml = new MLContext(seed: 1);
+        var warnings = new List<string>();
+        ml.Log += (_, e) => { if (e.Kind == Microsoft.ML.Runtime.ChannelMessageKind.Warning) lock (warnings) warnings.Add(e.Message); };
+        var rows = ml.Data.LoadFromEnumerable(TileRows.Load());
+        var options = TileRows.TinyOptions(epochs: 1);
+        options.QueueSize = 4096;
+        ml.Transforms.GeoContrastivePretrain(options).Fit(rows).Dispose();
+        lock (warnings) Assert.IsTrue(warnings.Any(w => w.Contains("QueueSize 4096 is larger than the 320 images")), string.Join("\n", warnings));
+    }
+
+    [TestMethod]
+    public void FromImageNet_IsTheMeasuredRecipe()
+    {
+        var o = GeoContrastivePretrainEstimator.Options.FromImageNet("/models");
+        Assert.AreEqual(Path.Combine("/models", "ResNet18Onnx", "ResNet18.onnx"), o.InitialWeightsPath);
+        Assert.AreEqual(Path.Combine("/models", "ResNetPrepOnnx", "ResNetPreprocess.onnx"), o.MeanImageFile);
+        Assert.IsTrue(o.InitialWeightsReverseChannels && o.FreezeBatchNormStatistics);
+        Assert.AreEqual((2, 0.001, 0.1, 3, 224, 128, 1024, 0.99), (o.FrozenStages, o.LearningRate, o.GeoHeadLearningRate, o.Epochs, o.ImageSize, o.BatchSize, o.QueueSize, o.EncoderMomentum));
+        CollectionAssert.AreEqual(new[] { 3, 4 }, o.PooledLayers);
     }
 }
