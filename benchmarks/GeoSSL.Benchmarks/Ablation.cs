@@ -159,6 +159,7 @@ internal static class Ablation
                 SmallInputStem = encoder.SmallInputStem, ImageSize = size, FeaturizationImageSize = featureSize, FrozenStages = frozenStages, Epochs = args.Int("epochs", 10), BatchSize = args.Int("batch", 128),
                 QueueSize = args.Int("queue", 1024), EncoderMomentum = args.Double("momentum", 0.99), Temperature = args.Double("temperature", 0.2),
                 LearningRate = args.Double("lr", 0.03), WarmupEpochs = args.Double("warmup", 0), GeoClusters = args.Int("geo-clusters", 100),
+                GeoHeadLearningRate = args.Get("geo-head-lr") is { } geoLr ? double.Parse(geoLr, CultureInfo.InvariantCulture) : null,
                 VerticalFlipProbability = args.Double("vflip", 0), MinCropScale = args.Double("min-crop", 0.2),
                 Seed = seed, Device = args.Get("device", "auto"), ReportEveryNSteps = 0,
                 MonitorData = monitorView, MonitorEveryNEpochs = args.Int("monitor-every", 2),
@@ -187,9 +188,9 @@ internal static class Ablation
             };
             results.Rows.Add(row);
             Save(results, outDir, wall);
-            if (args.Get("also-pooled-layers") is { } alsoLayers)
+            // --also-pooled-layers 3,4;2,3,4: the same encoder, features from the pools of several stages (re-exported from the checkpoint).
+            foreach (var alsoLayers in (args.Get("also-pooled-layers") ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries))
             {
-                // The same encoder, features from the pools of several stages (re-exported from the checkpoint).
                 int[] layers = alsoLayers.Split(',').Select(v => int.Parse(v, CultureInfo.InvariantCulture)).ToArray();
                 string layerText = string.Join("+", layers.Select(l => $"layer{l}"));
                 using var pooled = ml.Transforms.GeoFeaturizeImage(options.CheckpointPath, imageSize: featureSize, pooledLayers: layers).Fit(trainView);

@@ -3,16 +3,16 @@ using GeoSSL.MLNet.Evaluation;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
-// Pretrain a small encoder on geo-tagged tiles (MoCo-v2 + geo pretext + temporal positives), then featurize labelled
-// land-cover patches with it and fit an ordinary ML.NET classifier on the features. Run from the repository root.
+// Adapt ImageNet weights to geo-tagged tiles (MoCo-v2 + geo pretext + temporal positives), then featurize labelled
+// land-cover patches with the encoder and fit an ordinary ML.NET classifier on the features. Run from the repository root.
 var ml = new MLContext(seed: 1);
 IDataView tiles = ml.Data.LoadGeoManifest("samples/data/oscd-subset/manifest.csv", timestampColumnName: "Date");
-var pretrain = ml.Transforms.GeoContrastivePretrain(new GeoContrastivePretrainEstimator.Options
-{
-    TimestampColumnName = "Timestamp", Architecture = ResNetDepth.ResNet18, ImageSize = 64, BaseWidth = 32, BatchSize = 64,
-    QueueSize = 1024, EncoderMomentum = 0.99, GeoClusters = 16, Epochs = 3, OnnxExportPath = "runs/quickstart/encoder.onnx",
-    Progress = new Progress<TrainingProgress>(p => { if (p.IsEpochEnd) Console.WriteLine(p); }),
-});
+var options = GeoContrastivePretrainEstimator.Options.FromImageNet(); // ImageNet start, gentle geo-aware adaptation, layer3+4 features
+options.TimestampColumnName = "Timestamp";
+options.Epochs = 1; options.QueueSize = 128; options.GeoClusters = 16;  // sized for the 320 bundled tiles
+options.OnnxExportPath = "runs/quickstart/encoder.onnx"; options.OverwriteExistingOutputs = true;
+options.Progress = new Progress<TrainingProgress>(p => { if (p.IsEpochEnd) Console.WriteLine(p); });
+var pretrain = ml.Transforms.GeoContrastivePretrain(options);
 using var featurizer = pretrain.Fit(tiles);
 ml.Model.Save(featurizer, tiles.Schema, "runs/quickstart/featurizer.zip");
 

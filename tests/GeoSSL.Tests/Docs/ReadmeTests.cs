@@ -52,12 +52,12 @@ public sealed class ReadmeTests
         TestContext.WriteLine(output);
         Assert.AreEqual(0, p.ExitCode, output + stderr.Result);
 
-        Assert.AreEqual(3, Regex.Matches(output, @"^epoch \d/3: loss", RegexOptions.Multiline).Count, "one progress line per epoch");
+        Assert.AreEqual(1, Regex.Matches(output, @"^epoch 1/1: loss", RegexOptions.Multiline).Count, "one progress line per epoch");
         var probe = Regex.Match(output, @"Linear probe on (\d+) held-out EuroSAT patches: top-1 ([\d.]+)%");
         Assert.IsTrue(probe.Success, output);
         Assert.IsTrue(int.Parse(probe.Groups[1].Value) is > 30 and < 90, "about a fifth of the 300 bundled patches");
         double top1 = double.Parse(probe.Groups[2].Value, CultureInfo.InvariantCulture);
-        Assert.IsTrue(top1 > 20, $"top-1 {top1}% on 10 classes (chance 10%; 3 epochs from random weights on 320 tiles)");
+        Assert.IsTrue(top1 > 70, $"top-1 {top1}% on 10 classes (chance 10%; ImageNet start, 86.8% measured)");
         Assert.IsTrue(File.Exists(Path.Combine(runs, "featurizer.zip")) && File.Exists(Path.Combine(runs, "encoder.onnx")));
     }
 
