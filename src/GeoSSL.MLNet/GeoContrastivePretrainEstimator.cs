@@ -142,7 +142,7 @@ public sealed partial class GeoContrastivePretrainEstimator : IEstimator<GeoImag
             ValidateEveryNEpochs = Math.Max(options.MonitorEveryNEpochs, 1), // the monitor is the validation; none when MonitorEveryNEpochs is 0
             Threads = options.Threads, CheckpointPath = options.CheckpointPath, CheckpointEveryNEpochs = options.CheckpointEveryNEpochs,
             CheckpointEveryNSteps = options.CheckpointEveryNSteps, ResumeFrom = options.ResumeFromCheckpoint,
-            Progress = TrainingProgress.Forward(options.Progress, skipped.Count), Log = log.Info, CancellationToken = options.CancellationToken,
+            Progress = TrainingProgress.Forward(options.Progress, skipped.Count, options.Variant.UsesGeo() && clusters > 1 ? Math.Log(clusters) : null), Log = log.Info, CancellationToken = options.CancellationToken,
         };
         using var streaming = stream ? new StreamingImageBatchSource(records, pairs, labels, size, size, cancellationToken: options.CancellationToken) : null;
         var result = trainer.Train(streaming ?? (IPretrainBatchSource)new ImageBatchSource(images, pairs, labels), run, monitor, fingerprint);

@@ -8,7 +8,17 @@ public sealed class TrainingProgress
 {
     private readonly Core.Engine.TrainingProgress progress;
 
-    internal TrainingProgress(Core.Engine.TrainingProgress progress) => this.progress = progress;
+    internal TrainingProgress(Core.Engine.TrainingProgress progress, double? geoChance = null)
+    {
+        this.progress = progress;
+        GeoChance = geoChance;
+    }
+
+    /// <summary>
+    /// Pretraining with the geo pretext: ln(clusters), the geo loss of a head that has learned nothing, to read
+    /// <c>Metric(MetricNames.Geo)</c> against; null for other trainings.
+    /// </summary>
+    public double? GeoChance { get; }
 
     /// <summary>True for the end-of-epoch summary (training metrics averaged over the epoch, validation metrics filled in).</summary>
     public bool IsEpochEnd => progress.IsEpochEnd;
@@ -42,16 +52,18 @@ public sealed class TrainingProgress
     public double? ValidationMetric(string name) => progress.ValidationMetric(name);
 
     /// <summary>One readable line, e.g. "step 2/10 [5/30]: loss 6.1, contrastive 5.2, geo 0.9; lr 0.03, 140.0 samples/s, 12.0s".</summary>
-    public override string ToString() => progress.ToString();
+    public override string ToString() =>
+        GeoChance is { } chance ? $"{progress} (geo chance {chance.ToString("F3", System.Globalization.CultureInfo.InvariantCulture)})" : progress.ToString();
 
     /// <summary>Forwards the engine's reports to a user's <see cref="IProgress{T}"/> on the training thread (no posting to a context).</summary>
     /// <param name="skippedImages">Images the run left out, which the training loop does not know about.</param>
-    internal static IProgress<Core.Engine.TrainingProgress>? Forward(IProgress<TrainingProgress>? user, int skippedImages = 0) =>
-        user is null ? null : new Forwarder(user, skippedImages);
+    /// <param name="geoChance">ln(clusters) for pretraining with the geo pretext.</param>
+    internal static IProgress<Core.Engine.TrainingProgress>? Forward(IProgress<TrainingProgress>? user, int skippedImages = 0, double? geoChance = null) =>
+        user is null ? null : new Forwarder(user, skippedImages, geoChance);
 
-    private sealed class Forwarder(IProgress<TrainingProgress> user, int skippedImages) : IProgress<Core.Engine.TrainingProgress>
+    private sealed class Forwarder(IProgress<TrainingProgress> user, int skippedImages, double? geoChance) : IProgress<Core.Engine.TrainingProgress>
     {
         public void Report(Core.Engine.TrainingProgress value) =>
-            user.Report(new TrainingProgress(skippedImages > 0 ? value with { SkippedImages = skippedImages } : value));
+            user.Report(new TrainingProgress(skippedImages > 0 ? value with { SkippedImages = skippedImages } : value, geoChance));
     }
 }

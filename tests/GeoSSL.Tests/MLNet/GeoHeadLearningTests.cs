@@ -20,6 +20,7 @@ public sealed class GeoHeadLearningTests
         var ml = new MLContext(seed: 1);
         var warnings = new List<string>();
         ml.Log += (_, e) => { if (e.Kind == Microsoft.ML.Runtime.ChannelMessageKind.Warning) lock (warnings) warnings.Add(e.Message); };
+        var progress = new List<TrainingProgress>();
         var tiles = ml.Data.LoadGeoManifest(TestData.OscdManifest, timestampColumnName: "Date");
         var estimator = ml.Transforms.GeoContrastivePretrain(new GeoContrastivePretrainEstimator.Options
         {
@@ -28,9 +29,15 @@ public sealed class GeoHeadLearningTests
             FreezeBatchNormStatistics = true, FrozenStages = 2, LearningRate = 0.001, GeoHeadLearningRate = geoHeadLearningRate, GeoWeight = geoWeight,
             TimestampColumnName = "Timestamp", ImageSize = 32, BatchSize = 64, QueueSize = 256, EncoderMomentum = 0.99, GeoClusters = 16,
             Epochs = 4, MonitorEveryNEpochs = 0, Device = "cpu",
+            Progress = new SyncProgress(p => { lock (progress) progress.Add(p); }),
         });
         estimator.Fit(tiles).Dispose();
         var report = estimator.LastReport!;
+        lock (progress)
+        {
+            Assert.IsTrue(progress.Count > 0 && progress.All(p => p.GeoChance == report.GeoChance), "every progress report carries ln K");
+            StringAssert.Contains(progress[^1].ToString(), $"(geo chance {report.GeoChance:F3})");
+        }
         TestContext.WriteLine($"GeoHeadLearningRate {geoHeadLearningRate?.ToString() ?? "null"}: geo " +
             string.Join(" → ", report.Epochs.Select(e => e.Metric(MetricNames.Geo).ToString("F3"))) + $" (chance {report.GeoChance:F3})");
         lock (warnings) return (report, warnings.ToList());
@@ -75,5 +82,10 @@ public sealed class GeoHeadLearningTests
         Assert.IsTrue(o.InitialWeightsReverseChannels && o.FreezeBatchNormStatistics);
         Assert.AreEqual((2, 0.001, 0.1, 3, 224, 128, 1024, 0.99), (o.FrozenStages, o.LearningRate, o.GeoHeadLearningRate, o.Epochs, o.ImageSize, o.BatchSize, o.QueueSize, o.EncoderMomentum));
         CollectionAssert.AreEqual(new[] { 3, 4 }, o.PooledLayers);
+    }
+
+    private sealed class SyncProgress(Action<TrainingProgress> action) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress value) => action(value);
     }
 }
