@@ -34,22 +34,26 @@ public sealed class MeanImageTests
         return result.ToArray();
     }
 
-    private static double MaxDiff(float[][] a, float[][] b) => a.Zip(b).Max(p => p.First.Zip(p.Second).Max(q => Math.Abs(q.First - q.Second)));
-
-    [TestMethod]
-    public void ImportedWeightsWithMlNetsMeanImage_ReproduceDnnFeaturizeImage()
+    /// <summary>Every 50th bundled EuroSAT patch and ML.NET's own ImageNet featurizer's output on them, composed as its documentation does.</summary>
+    private static (MLContext Ml, IDataView Data, float[][] Expected) DnnFeaturizeImageOnPatches()
     {
         var ml = new MLContext(seed: 1);
         var patches = TestData.EuroSatPatches().Where((_, i) => i % 50 == 0).Select(p => new Patch { ImagePath = p.ImagePath }).ToList();
         var data = ml.Data.LoadFromEnumerable(patches);
-
-        // ML.NET's own ImageNet featurizer, composed as its documentation does.
         var dnn = ml.Transforms.LoadImages("Image", "", "ImagePath")
             .Append(ml.Transforms.ResizeImages("Image", 224, 224, "Image"))
             .Append(ml.Transforms.ExtractPixels("Pixels", "Image"))
             .Append(ml.Transforms.DnnFeaturizeImage("Features", m => m.ModelSelector.ResNet18(ml, m.OutputColumn, m.InputColumn, Models), "Pixels"))
             .Fit(data);
-        var expected = Read(dnn.Transform(data));
+        return (ml, data, Read(dnn.Transform(data)));
+    }
+
+    private static double MaxDiff(float[][] a, float[][] b) => a.Zip(b).Max(p => p.First.Zip(p.Second).Max(q => Math.Abs(q.First - q.Second)));
+
+    [TestMethod]
+    public void ImportedWeightsWithMlNetsMeanImage_ReproduceDnnFeaturizeImage()
+    {
+        var (ml, data, expected) = DnnFeaturizeImageOnPatches();
 
         using var encoder = new ResNetEncoder(OnnxResNetImporter.ReadLayout(ResNet18Onnx));
         OnnxResNetImporter.LoadInto(encoder, ResNet18Onnx, reverseInputChannels: true);
@@ -79,15 +83,7 @@ public sealed class MeanImageTests
     [TestMethod]
     public void FromImageNetPreset_IsDnnFeaturizeImage_PlusLayer3Pools_InOneCall()
     {
-        var ml = new MLContext(seed: 1);
-        var patches = TestData.EuroSatPatches().Where((_, i) => i % 50 == 0).Select(p => new Patch { ImagePath = p.ImagePath }).ToList();
-        var data = ml.Data.LoadFromEnumerable(patches);
-        var dnn = ml.Transforms.LoadImages("Image", "", "ImagePath")
-            .Append(ml.Transforms.ResizeImages("Image", 224, 224, "Image"))
-            .Append(ml.Transforms.ExtractPixels("Pixels", "Image"))
-            .Append(ml.Transforms.DnnFeaturizeImage("Features", m => m.ModelSelector.ResNet18(ml, m.OutputColumn, m.InputColumn, Models), "Pixels"))
-            .Fit(data);
-        var expected = Read(dnn.Transform(data));
+        var (ml, data, expected) = DnnFeaturizeImageOnPatches();
 
         // The preset as a user writes it (the models folder is found beside the application).
         using var preset = ml.Transforms.GeoFeaturizeImage(GeoImageFeaturizerEstimator.Options.FromImageNet()).Fit(data);
