@@ -61,13 +61,15 @@ internal static class Ablation
         };
         var tiles = BenchmarkData.OscdTiles(args);
         if (args.Get("max-tiles") is not null) tiles = tiles.Take(args.Int("max-tiles", tiles.Count)).ToList(); // speed pilots
-        var (train, validation) = BenchmarkData.EuroSatSplit(args, seed, 0.8, NullableInt(args, "train-per-class"), NullableInt(args, "val-per-class"));
+        // --split-seed keeps the EuroSAT split fixed while --seed varies the pretraining (seed-spread runs).
+        int splitSeed = args.Int("split-seed", seed);
+        var (train, validation) = BenchmarkData.EuroSatSplit(args, splitSeed, 0.8, NullableInt(args, "train-per-class"), NullableInt(args, "val-per-class"));
         int monitorPerClass = args.Int("monitor-per-class", 50);
         var monitor = train.GroupBy(p => p.Label).SelectMany(g => g.Take(monitorPerClass)).ToList();
         var settings = new Dictionary<string, string>
         {
             ["pretraining data"] = $"shared/data/oscd-s2-rgb: {tiles.Count} tiles, {tiles.Select(t => t.LocationId).Distinct().Count()} locations, {tiles.Select(t => t.City).Distinct().Count()} cities",
-            ["evaluation data"] = $"shared/data/eurosat-rgb, stratified split seed {seed}: {train.Count} train / {validation.Count} validation patches",
+            ["evaluation data"] = $"shared/data/eurosat-rgb, stratified split seed {splitSeed}: {train.Count} train / {validation.Count} validation patches",
             ["backbone"] = backbone,
             ["epochs"] = args.Int("epochs", 10).ToString(CultureInfo.InvariantCulture),
             ["batch"] = args.Int("batch", 128).ToString(CultureInfo.InvariantCulture),
@@ -76,6 +78,8 @@ internal static class Ablation
             ["temperature"] = args.Double("temperature", 0.2).ToString(CultureInfo.InvariantCulture),
             ["learning rate"] = $"{args.Double("lr", 0.03).ToString(CultureInfo.InvariantCulture)}, SGD momentum 0.9, wd 1e-4, cosine, warm-up {args.Double("warmup", 0).ToString(CultureInfo.InvariantCulture)} epochs",
             ["geo clusters"] = args.Int("geo-clusters", 100).ToString(CultureInfo.InvariantCulture),
+            ["geo loss weight (beta)"] = args.Double("geo-weight", 1).ToString(CultureInfo.InvariantCulture),
+            ["geo head learning rate"] = args.Get("geo-head-lr") ?? "the shared rate",
             ["probe"] = "NormalizeMeanVariance + LbfgsMaximumEntropy (L2 1), ML.NET",
             ["kNN"] = "cosine, k 20, weights exp(cos/0.07), train split as the bank",
             ["kNN monitor"] = $"leave-one-out on {monitor.Count} train-split patches",
@@ -159,6 +163,7 @@ internal static class Ablation
                 SmallInputStem = encoder.SmallInputStem, ImageSize = size, FeaturizationImageSize = featureSize, FrozenStages = frozenStages, Epochs = args.Int("epochs", 10), BatchSize = args.Int("batch", 128),
                 QueueSize = args.Int("queue", 1024), EncoderMomentum = args.Double("momentum", 0.99), Temperature = args.Double("temperature", 0.2),
                 LearningRate = args.Double("lr", 0.03), WarmupEpochs = args.Double("warmup", 0), GeoClusters = args.Int("geo-clusters", 100),
+                GeoWeight = args.Double("geo-weight", 1),
                 GeoHeadLearningRate = args.Get("geo-head-lr") is { } geoLr ? double.Parse(geoLr, CultureInfo.InvariantCulture) : null,
                 VerticalFlipProbability = args.Double("vflip", 0), MinCropScale = args.Double("min-crop", 0.2),
                 Seed = seed, Device = args.Get("device", "auto"), ReportEveryNSteps = 0,

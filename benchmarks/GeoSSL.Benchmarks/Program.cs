@@ -7,7 +7,10 @@ using GeoSSL.Benchmarks;
 //            [--lr 0.03] [--train-per-class N] [--val-per-class N] [--skip-random] [--shared PATH] (see Ablation.cs for all)
 //            [--imagenet [--freeze-bn] [--skip-dnn-featurizer]]: ImageNet rows (ML.NET's DnnFeaturizeImage at 224 px, the
 //            imported weights at --size, and every variant started from them); --variants none runs no pretraining
-//   probe [--encoders imagenet,runs/x/encoders/MoCoV2.ckpt] [--size 224] [--pooled-layers 3,4] [--out runs/probe]: probe existing encoders
+//   probe [--encoders imagenet,runs/x/encoders/MoCoV2.ckpt] [--size 224] [--pooled-layers 1,2,3,4] [--pool-std] [--flip]
+//            [--subsets "3,4;2,3,4+std"] [--l2 0.1,1] [--label-fractions 0.01,1] [--cache DIR] [--out runs/probe]: probe existing encoders
+//   finetune [--inits random,imagenet,CKPT] [--size 64] [--epochs 5] [--label-fractions 0.01,0.1,1] [--min-steps 300] [--lr 0.01]:
+//            GeoImageClassifier fine-tuned from each start with the same budget, on shares of the labels
 //   replot [--out runs/ablation]   rewrites results.md/png from results.json
 //   shared-machine [--size 64] [--batch 128] [--epochs 3] [--threads cores/2] [--max-tiles N]: two pretrainings at once vs one alone
 //   streaming [--rows 10000,100000] [--batch 64] [--workers 2] [--capacity 4] [--max-seconds 30] [--skip-step] [--step-seconds 15]
@@ -23,6 +26,7 @@ switch (command)
     case "featurize-speed": FeaturizeSpeed.Run(options); return 0;
     case "step-speed": StepSpeed.Run(options); return 0;
     case "probe": return ProbeEncoders.Run(options);
+    case "finetune": return FineTuneEncoders.Run(options);
     case "ablation": return Ablation.Run(options);
     case "replot": return Ablation.Replot(options);
     case "shared-machine": return SharedMachine.Run(options, args);
@@ -31,6 +35,6 @@ switch (command)
     case "streaming": return Streaming.Run(options, args);
     case "change-detection": return ChangeDetection.Run(options);
     default:
-        Console.Error.WriteLine("Commands: featurize-speed, step-speed, ablation, probe, replot, shared-machine, soak, streaming");
+        Console.Error.WriteLine("Commands: featurize-speed, step-speed, ablation, probe, finetune, replot, shared-machine, soak, streaming");
         return 2;
 }

@@ -177,6 +177,16 @@ public sealed partial class GeoContrastivePretrainEstimator
         /// </summary>
         public int[] PooledLayers { get; set; } = [4];
         /// <summary>
+        /// Featurizer output: besides each pooled stage's channel means, their standard deviations over the image (twice the
+        /// floats); texture statistics that land-cover probes use. Ignored with <see cref="OutputProjection"/>. Default false.
+        /// </summary>
+        public bool PoolStandardDeviation { get; set; }
+        /// <summary>
+        /// Featurizer output: the average of the image's features and its left-right mirror's (twice the encoder work). Ignored
+        /// with <see cref="OutputProjection"/>. Default false.
+        /// </summary>
+        public bool TestTimeFlip { get; set; }
+        /// <summary>
         /// Measure the encoder at the end of every this many epochs (and of the last): the spread of its normalised
         /// embeddings (collapse check) and, with <see cref="MonitorData"/>, leave-one-out kNN top-1. 0 turns it off. (1)
         /// </summary>

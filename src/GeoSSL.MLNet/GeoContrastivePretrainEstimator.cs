@@ -259,7 +259,8 @@ public sealed partial class GeoContrastivePretrainEstimator : IEstimator<GeoImag
         var kind = InputColumns.ImageKind(inputSchema.First(c => c.Name == options.ImageColumnName));
         var spec = InputSpec(kind, schema: null);
         BuildConfig(1, spec);
-        int dim = options.OutputProjection ? options.ProjectionDimension : EncoderOptions(spec).PooledDimension(options.PooledLayers);
+        int dim = options.OutputProjection ? options.ProjectionDimension
+            : EncoderOptions(spec).PooledDimension(options.PooledLayers) * (options.PoolStandardDeviation ? 2 : 1);
         var stand_in = OnnxModelIo.ShapeOnly(spec.Channels, FeaturizationSize, FeaturizationSize, dim, "input", "features");
         return GeoFeaturizerBuilder.CreateEstimator(catalog, Spec(kind), stand_in).GetOutputSchema(inputSchema);
     }
@@ -273,6 +274,7 @@ public sealed partial class GeoContrastivePretrainEstimator : IEstimator<GeoImag
     {
         Input = spec.WithSize(size, size) with { MeanImage = options.ResolveMeanImage() }, Head = head,
         PooledLayers = head is null ? options.PooledLayers : [4],
+        PoolStandardDeviation = head is null && options.PoolStandardDeviation, TestTimeFlip = head is null && options.TestTimeFlip,
     };
 
     /// <summary>

@@ -39,6 +39,17 @@ public sealed class GeoImageFeaturizerEstimator : IEstimator<GeoImageFeaturizer>
         public int? ImageSize { get; set; }
         /// <summary>For checkpoints: residual stages whose pooled outputs are concatenated; null = [4], the usual features; [3, 4] adds layer3's channels.</summary>
         public int[]? PooledLayers { get; set; }
+        /// <summary>
+        /// For checkpoints and <see cref="ImageNetModelsFolder"/>: besides each pooled stage's channel means, output their standard
+        /// deviations over the image (twice the floats). Land cover is texture, and how much a channel varies across a patch is
+        /// what its mean cannot say. Default false.
+        /// </summary>
+        public bool PoolStandardDeviation { get; set; }
+        /// <summary>
+        /// For checkpoints and <see cref="ImageNetModelsFolder"/>: the features are the average of the image's and its left-right
+        /// mirror's, so a patch and its mirror image are featurized alike; twice the encoder work. Default false.
+        /// </summary>
+        public bool TestTimeFlip { get; set; }
         /// <summary>ONNX Runtime threads for the batched calls; null = one per core. Set it when several jobs share the machine.</summary>
         public int? Threads { get; set; }
         /// <summary>
@@ -83,13 +94,15 @@ public sealed class GeoImageFeaturizerEstimator : IEstimator<GeoImageFeaturizer>
         {
             if (options.EncoderPath is not null || options.EncoderOnnx is not null || options.OutputProjection)
                 throw new ArgumentException("ImageNetModelsFolder chooses the encoder; leave EncoderPath, EncoderOnnx and OutputProjection unset.", nameof(options));
-            return EncoderFiles.ImageNetAsOnnx(options.ImageNetModelsFolder, options.ImageSize ?? 224, options.PooledLayers ?? [3, 4]);
+            return EncoderFiles.ImageNetAsOnnx(options.ImageNetModelsFolder, options.ImageSize ?? 224, options.PooledLayers ?? [3, 4],
+                options.PoolStandardDeviation, options.TestTimeFlip);
         }
-        if (options.EncoderPath is not null) return EncoderFiles.LoadAsOnnx(options.EncoderPath, options.OutputProjection, options.ImageSize, options.PooledLayers);
+        if (options.EncoderPath is not null)
+            return EncoderFiles.LoadAsOnnx(options.EncoderPath, options.OutputProjection, options.ImageSize, options.PooledLayers, options.PoolStandardDeviation, options.TestTimeFlip);
         if (options.EncoderOnnx is not null)
         {
-            if (options.OutputProjection || options.ImageSize is not null || options.PooledLayers is not null)
-                throw new ArgumentException("OutputProjection, ImageSize and PooledLayers apply to checkpoints (EncoderPath); EncoderOnnx is used as it is.", nameof(options));
+            if (options.OutputProjection || options.ImageSize is not null || options.PooledLayers is not null || options.PoolStandardDeviation || options.TestTimeFlip)
+                throw new ArgumentException("OutputProjection, ImageSize, PooledLayers, PoolStandardDeviation and TestTimeFlip apply to checkpoints (EncoderPath); EncoderOnnx is used as it is.", nameof(options));
             return options.EncoderOnnx;
         }
         throw new ArgumentException("Give the encoder: EncoderPath (an .onnx or a training checkpoint), EncoderOnnx, or ImageNetModelsFolder (Options.FromImageNet()).", nameof(options));

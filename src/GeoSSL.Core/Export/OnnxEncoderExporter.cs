@@ -36,7 +36,7 @@ internal static class OnnxEncoderExporter
     {
         ArgumentNullException.ThrowIfNull(encoder);
         ArgumentNullException.ThrowIfNull(options);
-        return options.Head?.OutputDimension ?? encoder.Options.PooledDimension(options.PooledLayers);
+        return options.Head?.OutputDimension ?? encoder.Options.PooledDimension(options.PooledLayers) * (options.PoolStandardDeviation ? 2 : 1);
     }
 
     /// <summary>Serialises the encoder (and optional head) to ONNX model bytes.</summary>
@@ -65,15 +65,18 @@ internal static class OnnxEncoderExporter
         using (no_grad())
         {
             string x = AddInputNormalisation(builder, options.InputName, options, resnet.InputChannels);
+            if (options.TestTimeFlip) x = AddMirroredCopies(builder, x);
             var stages = AddEncoderStages(builder, encoder, x, options.PooledLayers[^1]);
             var pooled = new List<string>();
             foreach (int layer in options.PooledLayers)
             {
                 string pool = builder.AddNode("GlobalAveragePool", layer == 4 ? "avgpool" : $"layer{layer}.avgpool", [stages[layer]]);
                 pooled.Add(builder.AddNode("Flatten", layer == 4 ? "pooled" : $"layer{layer}.pooled", [pool], [OnnxGraphBuilder.Int("axis", 1)]));
+                if (options.PoolStandardDeviation) pooled.Add(AddStandardDeviationPool(builder, stages[layer], pool, layer == 4 ? "std" : $"layer{layer}.std"));
             }
 
             x = pooled.Count == 1 ? pooled[0] : builder.AddNode("Concat", "pooled_layers", pooled.ToArray(), [OnnxGraphBuilder.Int("axis", 1)]);
+            if (options.TestTimeFlip) x = AddMirrorAverage(builder, x, resnet.PooledDimension(options.PooledLayers) * (options.PoolStandardDeviation ? 2 : 1));
 
             if (options.Head is { } head)
                 x = AddProjectionHead(builder, head, x);
@@ -118,6 +121,9 @@ internal static class OnnxEncoderExporter
         if (options.Std is not null) AddMetadata(model, "geossl.std", Join(options.Std));
         AddMetadata(model, "geossl.projection_head", options.Head is null ? "false" : "true");
         AddMetadata(model, "geossl.l2_normalized", options.L2NormalizeOutput ? "true" : "false");
+        AddMetadata(model, "geossl.pooled_layers", string.Join(",", options.PooledLayers));
+        AddMetadata(model, "geossl.pool_std", options.PoolStandardDeviation ? "true" : "false");
+        AddMetadata(model, "geossl.test_time_flip", options.TestTimeFlip ? "true" : "false");
         AddMetadata(model, "geossl.output_dimension", outputDimension.ToString(CultureInfo.InvariantCulture));
         if (options.Input is { } input)
         {
@@ -188,6 +194,31 @@ internal static class OnnxEncoderExporter
         if (weights.Has($"layer1.{blocks[0]}.conv1.weight"))
             throw new NotSupportedException("The encoder has more residual blocks than its ResNetOptions describe.");
         return stages;
+    }
+
+    /// <summary>[N, C, H, W] → [2N, C, H, W]: the images, then their left-right mirrors (Slice with step -1 along W).</summary>
+    private static string AddMirroredCopies(OnnxGraphBuilder builder, string x)
+    {
+        string mirrored = builder.AddNode("Slice", "input_mirrored", [x,
+            builder.AddInt64Initializer("mirror_starts", [-1], 1), builder.AddInt64Initializer("mirror_ends", [long.MinValue], 1),
+            builder.AddInt64Initializer("mirror_axes", [3], 1), builder.AddInt64Initializer("mirror_steps", [-1], 1)]);
+        return builder.AddNode("Concat", "input_and_mirrored", [x, mirrored], [OnnxGraphBuilder.Int("axis", 0)]);
+    }
+
+    /// <summary>[2N, D] (images then mirrors) → [N, D], the mean of each image's two rows.</summary>
+    private static string AddMirrorAverage(OnnxGraphBuilder builder, string x, int width)
+    {
+        string pairs = builder.AddNode("Reshape", "features_by_mirror", [x, builder.AddInt64Initializer("mirror_shape", [2, -1, width], 3)]);
+        return builder.AddNode("ReduceMean", "features_mirror_mean", [pairs], [OnnxGraphBuilder.Ints("axes", 0), OnnxGraphBuilder.Int("keepdims", 0)]);
+    }
+
+    /// <summary>Per channel, sqrt(mean over positions of (x - mean)²) as [N, C]; <paramref name="mean"/> is the stage's [N, C, 1, 1] average pool.</summary>
+    private static string AddStandardDeviationPool(OnnxGraphBuilder builder, string stage, string mean, string name)
+    {
+        string centred = builder.AddNode("Sub", $"{name}.centred", [stage, mean]);
+        string variance = builder.AddNode("GlobalAveragePool", $"{name}.variance", [builder.AddNode("Mul", $"{name}.squared", [centred, centred])]);
+        string std = builder.AddNode("Sqrt", $"{name}.sqrt", [variance]);
+        return builder.AddNode("Flatten", name, [std], [OnnxGraphBuilder.Int("axis", 1)]);
     }
 
     private static string Join(float[] values) => string.Join(",", values.Select(v => v.ToString("R", CultureInfo.InvariantCulture)));

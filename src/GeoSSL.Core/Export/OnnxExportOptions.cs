@@ -102,6 +102,19 @@ internal sealed record OnnxExportOptions
     /// </summary>
     public int[] PooledLayers { get; init; } = [4];
 
+    /// <summary>
+    /// Besides each pooled stage's channel means, output its channel standard deviations over the positions (population, as
+    /// the mean is): [mean(layer a), std(layer a), mean(layer b), std(layer b), ...], twice the width. Land cover is texture;
+    /// how strongly a channel varies across the patch says what its mean cannot.
+    /// </summary>
+    public bool PoolStandardDeviation { get; init; }
+
+    /// <summary>
+    /// Test-time flip: the features are the average of the image's and its left-right mirror's (one encoder call on a batch
+    /// of 2N), so a patch and its mirror image get the same features. Twice the encoder work.
+    /// </summary>
+    public bool TestTimeFlip { get; init; }
+
     /// <summary>Projection head applied to the pooled features (Gemm, Relu, Gemm); null to output pooled features.</summary>
     public ProjectionHead? Head { get; init; }
 
@@ -117,8 +130,8 @@ internal sealed record OnnxExportOptions
     /// <summary>Refuses settings of the encoder's head (pooled stages, projection, L2) in a model that puts its own head there.</summary>
     internal void RequireNoEncoderHead(string model)
     {
-        if (!PooledLayers.SequenceEqual([4]) || Head is not null || L2NormalizeOutput)
-            throw new ArgumentException($"PooledLayers, Head and L2NormalizeOutput shape an encoder's output; a {model} puts its own head there.", nameof(PooledLayers));
+        if (!PooledLayers.SequenceEqual([4]) || Head is not null || L2NormalizeOutput || PoolStandardDeviation || TestTimeFlip)
+            throw new ArgumentException($"PooledLayers, PoolStandardDeviation, TestTimeFlip, Head and L2NormalizeOutput shape an encoder's output; a {model} puts its own head there.", nameof(PooledLayers));
     }
 
     internal void Validate(ResNetEncoder encoder)
@@ -146,6 +159,8 @@ internal sealed record OnnxExportOptions
         }
         MeanImage?.Validate(channels);
         ResNetOptions.ValidatePooledLayers(PooledLayers);
+        if (Head is not null && PoolStandardDeviation)
+            throw new ArgumentException("A projection head reads layer4's pooled means; PoolStandardDeviation must be false with a head.", nameof(PoolStandardDeviation));
         if (Head is not null && !PooledLayers.SequenceEqual([4]))
             throw new ArgumentException("A projection head reads layer4's pooled features; PooledLayers must be [4] with a head.", nameof(PooledLayers));
         if (Head is not null && Head.InputDimension != encoder.FeatureDimension)

@@ -70,6 +70,40 @@ public sealed class OnnxExportTests
     }
 
     [TestMethod]
+    public void PoolStandardDeviation_AndTestTimeFlip_MatchTorchSharp()
+    {
+        using var encoder = BuildEncoder(new ResNetOptions { Depth = ResNetDepth.ResNet18, BaseWidth = 16 }, seed: 23, size: 64);
+        var std = RgbOptions(64, 64) with { PooledLayers = [2, 3, 4], PoolStandardDeviation = true };
+        Assert.AreEqual(2 * (32 + 64 + 128), OnnxEncoderExporter.OutputDimension(encoder, std), "a mean and a std per channel of layer2-4");
+        TestContext.WriteLine($"layer2-4 means and stds: max |diff| = {CompareWithTorch(encoder, std, seed: 24):E2}");
+        var flip = RgbOptions(64, 64) with { PooledLayers = [3, 4], TestTimeFlip = true };
+        Assert.AreEqual(64 + 128, OnnxEncoderExporter.OutputDimension(encoder, flip), "the flip average keeps the width");
+        TestContext.WriteLine($"layer3+4 averaged with the mirror: max |diff| = {CompareWithTorch(encoder, flip, seed: 25):E2}");
+        TestContext.WriteLine($"both: max |diff| = {CompareWithTorch(encoder, std with { TestTimeFlip = true }, seed: 26):E2}");
+
+        // With the flip, an image and its mirror get the same features; without it they differ.
+        byte[] flipped = OnnxEncoderExporter.Export(encoder, flip), plain = OnnxEncoderExporter.Export(encoder, flip with { TestTimeFlip = false });
+        var image = new float[3 * 64 * 64];
+        var random = new Random(27);
+        for (int i = 0; i < image.Length; i++) image[i] = random.Next(256);
+        var mirror = new float[image.Length];
+        for (int c = 0; c < 3; c++)
+            for (int row = 0; row < 64; row++)
+                for (int col = 0; col < 64; col++) mirror[(c * 64 + row) * 64 + col] = image[(c * 64 + row) * 64 + 63 - col];
+        double Difference(byte[] model)
+        {
+            using var session = new InferenceSession(model);
+            return MaxAbsDiff(Run(session, flip, image, 1, 3, 64, 64).Values, Run(session, flip, mirror, 1, 3, 64, 64).Values);
+        }
+        Assert.IsLessThan(1e-4, Difference(flipped), "mirror-averaged features of an image and its mirror");
+        Assert.IsGreaterThan(1e-3, Difference(plain), "plain features of an image and its mirror");
+
+        using var head = new ProjectionHead(128, 32, 8);
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => OnnxEncoderExporter.Export(encoder, RgbOptions(64, 64) with { PoolStandardDeviation = true, Head = head })).Message,
+            "PoolStandardDeviation");
+    }
+
+    [TestMethod]
     public void FourChannelInput_MatchesTorchSharp()
     {
         using var encoder = BuildEncoder(new ResNetOptions { Depth = ResNetDepth.ResNet18, BaseWidth = 8, InputChannels = 4, SmallInputStem = true }, seed: 4, size: 32);
@@ -255,7 +289,9 @@ public sealed class OnnxExportTests
             var mean = torch.tensor(options.Mean!, [1, channels, 1, 1]);
             var std = torch.tensor(options.Std!, [1, channels, 1, 1]);
             var normalised = (x * options.InputScale - mean) / std;
-            var y = options.PooledLayers.SequenceEqual([4]) ? encoder.forward(normalised) : encoder.ForwardPooled(normalised, options.PooledLayers);
+            var y = options.PoolStandardDeviation || options.TestTimeFlip
+                ? PooledStatisticsByHand(encoder, normalised, options)
+                : options.PooledLayers.SequenceEqual([4]) ? encoder.forward(normalised) : encoder.ForwardPooled(normalised, options.PooledLayers);
             if (options.Head is not null) y = options.Head.forward(y);
             if (options.L2NormalizeOutput) y = nn.functional.normalize(y, p: 2, dim: 1);
             CollectionAssert.AreEqual(new long[] { Batch, d }, y.shape);
@@ -277,6 +313,24 @@ public sealed class OnnxExportTests
         Assert.IsLessThanOrEqualTo((double)Tolerance, maxDiff, $"ONNX and TorchSharp disagree: max |diff| = {maxDiff:E3}.");
         TestContext.WriteLine($"  max |feature| = {expected.Max(Math.Abs):G4}, max |diff| = {maxDiff:E2}");
         return maxDiff;
+    }
+
+    /// <summary>The features PoolStandardDeviation and TestTimeFlip describe, from the stage outputs (the mirror's mean taken last).</summary>
+    private static Tensor PooledStatisticsByHand(ResNetEncoder encoder, Tensor normalised, OnnxExportOptions options)
+    {
+        Tensor Pools(Tensor x)
+        {
+            var stages = encoder.ForwardStages(x);
+            var parts = new List<Tensor>();
+            foreach (int layer in options.PooledLayers)
+            {
+                parts.Add(stages[layer].mean([2, 3]));
+                if (options.PoolStandardDeviation) parts.Add(stages[layer].std([2, 3], unbiased: false));
+            }
+            return torch.cat(parts, 1);
+        }
+        var pools = Pools(normalised);
+        return options.TestTimeFlip ? (pools + Pools(normalised.flip(3))) / 2 : pools;
     }
 
     private static (long[] Shape, float[] Values) Run(InferenceSession session, OnnxExportOptions options, float[] pixels, int batch, int c, int h, int w)

@@ -98,6 +98,41 @@ public sealed class MeanImageTests
     }
 
     [TestMethod]
+    public void StandardDeviationPools_AndTestTimeFlip_ReachTheFeaturizerOutput()
+    {
+        var (ml, data, _) = DnnFeaturizeImageOnPatches();
+        GeoImageFeaturizerEstimator.Options Options(bool std, bool flip)
+        {
+            var options = GeoImageFeaturizerEstimator.Options.FromImageNet(Models);
+            options.PooledLayers = [2, 4];
+            options.PoolStandardDeviation = std;
+            options.TestTimeFlip = flip;
+            return options;
+        }
+        float[][] Features(bool std, bool flip)
+        {
+            using var featurizer = ml.Transforms.GeoFeaturizeImage(Options(std, flip)).Fit(data);
+            return Read(featurizer.Transform(data));
+        }
+        var plain = Features(false, false);
+        var withStd = Features(true, false);
+        Assert.AreEqual(128 + 512, plain[0].Length);
+        Assert.AreEqual(2 * (128 + 512), withStd[0].Length, "a mean and a std per channel");
+        // Layout: layer2 means, layer2 stds, layer4 means, layer4 stds; the means are the plain featurizer's output.
+        Assert.IsTrue(MaxDiff(withStd.Select(f => f[..128].Concat(f[256..768])).Select(f => f.ToArray()).ToArray(), plain) <= 1e-4);
+        Assert.IsTrue(withStd.All(f => f[128..256].All(v => v >= 0) && f[128..256].Any(v => v > 0.01f)), "layer2 stds are non-negative and not all zero");
+
+        var flipped = Features(false, true);
+        double change = MaxDiff(flipped, plain);
+        Assert.IsTrue(change > 1e-3, $"the mirror average changes the features ({change})");
+        double cosine = plain.Zip(flipped).Average(p => Dot(p.First, p.Second) / Math.Sqrt(Dot(p.First, p.First) * Dot(p.Second, p.Second)));
+        Assert.IsTrue(cosine > 0.95, $"but little: mean cosine {cosine}");
+        Assert.ThrowsExactly<ArgumentException>(() => ml.Transforms.GeoFeaturizeImage(new GeoImageFeaturizerEstimator.Options { EncoderOnnx = [1], TestTimeFlip = true }));
+    }
+
+    private static double Dot(float[] a, float[] b) => a.Zip(b).Sum(p => (double)p.First * p.Second);
+
+    [TestMethod]
     public void ConstantMeanImage_NormalisesLikeThePerChannelMean_AndResizes()
     {
         float[] mean = [0.3f, 0.5f, 0.7f];
