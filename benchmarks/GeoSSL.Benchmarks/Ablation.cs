@@ -319,34 +319,9 @@ internal static class Ablation
 /// <summary>Labels and features read once into memory, so probes and kNN never re-run the encoder.</summary>
 internal sealed record FeatureRows(IDataView View, int Count)
 {
-    private sealed class Row
-    {
-        public string Label { get; set; } = "";
-        public float[] Features { get; set; } = [];
-    }
-
     public static FeatureRows Materialize(MLContext ml, ITransformer featurizer, IDataView data)
     {
-        var output = featurizer.Transform(data);
-        var label = output.Schema["Label"];
-        var features = output.Schema["Features"];
-        int dim = ((VectorDataViewType)features.Type).Size;
-        var rows = new List<Row>();
-        using (var cursor = output.GetRowCursor(new[] { label, features }))
-        {
-            var getLabel = cursor.GetGetter<ReadOnlyMemory<char>>(label);
-            var getFeatures = cursor.GetGetter<VBuffer<float>>(features);
-            ReadOnlyMemory<char> l = default;
-            VBuffer<float> f = default;
-            while (cursor.MoveNext())
-            {
-                getLabel(ref l);
-                getFeatures(ref f);
-                rows.Add(new Row { Label = l.ToString(), Features = f.DenseValues().ToArray() });
-            }
-        }
-        var schema = SchemaDefinition.Create(typeof(Row));
-        schema["Features"].ColumnType = new VectorDataViewType(NumberDataViewType.Single, dim);
-        return new FeatureRows(ml.Data.LoadFromEnumerable(rows, schema), rows.Count);
+        var bank = FeatureBank.Featurize(featurizer, data);
+        return new FeatureRows(bank.ToDataView(ml), bank.Labels.Length);
     }
 }
