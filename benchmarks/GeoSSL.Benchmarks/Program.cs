@@ -12,6 +12,7 @@ using GeoSSL.Benchmarks;
 //   finetune [--inits random,imagenet,CKPT] [--size 64] [--epochs 5] [--label-fractions 0.01,0.1,1] [--min-steps 300] [--lr 0.01]:
 //            GeoImageClassifier fine-tuned from each start with the same budget, on shares of the labels
 //   replot [--out runs/ablation]   rewrites results.md/png from results.json
+//   seed-summary [--out runs/probe]   summary.md/png: mean ± std over rows that differ only by "-seedN"
 //   shared-machine [--size 64] [--batch 128] [--epochs 3] [--threads cores/2] [--max-tiles N]: two pretrainings at once vs one alone
 //   streaming [--rows 10000,100000] [--batch 64] [--workers 2] [--capacity 4] [--max-seconds 30] [--skip-step] [--step-seconds 15]
 //             [--out benchmarks/results/streaming-2026-11-29]: manifest read time, PNG/JPEG/GeoTIFF-window decode throughput and
@@ -29,6 +30,7 @@ switch (command)
     case "finetune": return FineTuneEncoders.Run(options);
     case "ablation": return Ablation.Run(options);
     case "replot": return Ablation.Replot(options);
+    case "seed-summary": return SeedSummary.Run(options);
     case "shared-machine": return SharedMachine.Run(options, args);
     case "shared-machine-child": return SharedMachine.Child(options);
     case "soak": return Soak.Run(options);
