@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
+using TestTimeAugmentation = GeoSSL.Core.Export.TestTimeAugmentation;
+using GeoSSL.Core.Export;
 using GeoSSL.Core.Networks;
 using GeoSSL.MLNet;
 using GeoSSL.MLNet.Evaluation;
@@ -20,8 +22,15 @@ internal static class ProbeEncoders
         var wall = Stopwatch.StartNew();
         int seed = args.Int("seed", 1), size = args.Int("size", 224), iterations = args.Int("iterations", 100);
         int[] layers = ParseLayers(args.Get("pooled-layers") ?? "4");
-        bool std = args.Flag("pool-std"), flip = args.Flag("flip");
-        string bankText = string.Join("+", layers.Select(l => $"layer{l}")) + (std ? " means+stds" : "") + (flip ? ", mirror-averaged" : "");
+        bool std = args.Flag("pool-std");
+        // --views hflip|flips|dihedral (--flip = hflip): test-time views averaged in the featurizer.
+        var views = (args.Flag("flip") ? "hflip" : args.Get("views", "none")) switch
+        {
+            "none" => TestTimeAugmentation.None, "hflip" => TestTimeAugmentation.HorizontalFlip, "flips" => TestTimeAugmentation.Flips,
+            "dihedral" => TestTimeAugmentation.Dihedral, var v => throw new ArgumentException($"--views {v}: none, hflip, flips or dihedral."),
+        };
+        string viewTag = views switch { TestTimeAugmentation.None => "", TestTimeAugmentation.HorizontalFlip => "flip", TestTimeAugmentation.Flips => "flips", _ => "dihedral" };
+        string bankText = string.Join("+", layers.Select(l => $"layer{l}")) + (std ? " means+stds" : "") + (views == TestTimeAugmentation.None ? "" : $", averaged over {views.Views()} views ({views})");
         var subsets = (args.Get("subsets") ?? string.Join(",", layers) + (std ? "+std" : "")).Split(';').Select(s => s.Trim()).ToList();
         // --label-fractions 0.01,0.1,1: probes on that share of each class's training patches (the first ones of a fixed shuffle).
         var fractions = (args.Get("label-fractions") ?? "1").Split(',').Select(v => double.Parse(v, CultureInfo.InvariantCulture)).ToList();
@@ -47,14 +56,14 @@ internal static class ProbeEncoders
         foreach (var path in encoders)
         {
             string name = path == "imagenet" ? "ImageNet (ML.NET ResNet18 weights)" : Path.GetFileNameWithoutExtension(path);
-            string key = $"{(path == "imagenet" ? "imagenet" : Path.GetFileNameWithoutExtension(path))}-{size}px-l{string.Join("", layers)}{(std ? "-std" : "")}{(flip ? "-flip" : "")}-seed{seed}";
+            string key = $"{(path == "imagenet" ? "imagenet" : Path.GetFileNameWithoutExtension(path))}-{size}px-l{string.Join("", layers)}{(std ? "-std" : "")}{(viewTag == "" ? "" : "-" + viewTag)}-seed{seed}";
             Console.WriteLine($"== {name}: {bankText} at {size} px");
             var clock = Stopwatch.StartNew();
             var (trainBank, validationBank) = CachedBanks(ml, Path.Combine(cacheDir, key), () =>
             {
                 byte[] onnx = path == "imagenet"
-                    ? GeoSSL.MLNet.Featurizer.EncoderFiles.ImageNetAsOnnx(GeoSSL.MLNet.Featurizer.EncoderFiles.DefaultImageNetFolder, size, layers, std, flip)
-                    : GeoSSL.MLNet.Featurizer.EncoderFiles.LoadAsOnnx(path, imageSize: size, pooledLayers: layers, poolStandardDeviation: std, testTimeFlip: flip);
+                    ? GeoSSL.MLNet.Featurizer.EncoderFiles.ImageNetAsOnnx(GeoSSL.MLNet.Featurizer.EncoderFiles.DefaultImageNetFolder, size, layers, std, views)
+                    : GeoSSL.MLNet.Featurizer.EncoderFiles.LoadAsOnnx(path, imageSize: size, pooledLayers: layers, poolStandardDeviation: std, testTimeAugmentation: views);
                 return new GeoImageFeaturizerEstimator(ml, onnx).Fit(ml.Data.LoadFromEnumerable(train.Take(1).ToList()));
             }, train, validation);
             double speed = (trainBank.Labels.Length + validationBank.Labels.Length) / clock.Elapsed.TotalSeconds;
@@ -69,7 +78,7 @@ internal static class ProbeEncoders
                     var knn = KnnEvaluation.Run(trainView, validationView, k: 20);
                     var probe = LinearProbe.Run(ml, trainView, validationView, l2Regularization: l2, maximumIterations: iterations);
                     string labels = fraction < 1 ? $", {fraction * 100:0.#}% labels" : "";
-                    string method = $"{name}, {SubsetText(subset)}{(flip ? ", flip" : "")}, L2 {l2.ToString(CultureInfo.InvariantCulture)}{labels}";
+                    string method = $"{name}, {SubsetText(subset)}{(viewTag == "" ? "" : ", " + viewTag)}, L2 {l2.ToString(CultureInfo.InvariantCulture)}{labels}";
                     Console.WriteLine($"  {method}: linear top-1 {probe.Report.MicroAccuracy:P2}, macro-F1 {probe.Report.MacroF1:P2}, kNN top-1 {knn.MicroAccuracy:P2} " +
                         $"({columns.Count} features, probe {probe.Elapsed.TotalSeconds:F0}s)");
                     results.Rows.Add(new AblationRow

@@ -12,5 +12,6 @@ internal static class CoreEnums
     public static bool UsesGeo(this PretrainVariant v) => Core.Training.PretrainVariantExtensions.UsesGeo(v.ToCore());
     public static bool UsesContrastive(this PretrainVariant v) => Core.Training.PretrainVariantExtensions.UsesContrastive(v.ToCore());
     public static bool UsesTemporalPositives(this PretrainVariant v) => Core.Training.PretrainVariantExtensions.UsesTemporalPositives(v.ToCore());
+    public static Core.Export.TestTimeAugmentation ToCore(this TestTimeAugmentation a) => (Core.Export.TestTimeAugmentation)a;
     public static ResNetDepth ToPublic(this Core.Networks.ResNetDepth d) => (ResNetDepth)d;
 }

@@ -182,10 +182,10 @@ public sealed partial class GeoContrastivePretrainEstimator
         /// </summary>
         public bool PoolStandardDeviation { get; set; }
         /// <summary>
-        /// Featurizer output: the average of the image's features and its left-right mirror's (twice the encoder work). Ignored
-        /// with <see cref="OutputProjection"/>. Default false.
+        /// Featurizer output: the average of the features of mirrored and rotated views of each image (one encoder pass per
+        /// view). Ignored with <see cref="OutputProjection"/>. Default None.
         /// </summary>
-        public bool TestTimeFlip { get; set; }
+        public TestTimeAugmentation TestTimeAugmentation { get; set; }
         /// <summary>
         /// Measure the encoder at the end of every this many epochs (and of the last): the spread of its normalised
         /// embeddings (collapse check) and, with <see cref="MonitorData"/>, leave-one-out kNN top-1. 0 turns it off. (1)

@@ -274,7 +274,7 @@ public sealed partial class GeoContrastivePretrainEstimator : IEstimator<GeoImag
     {
         Input = spec.WithSize(size, size) with { MeanImage = options.ResolveMeanImage() }, Head = head,
         PooledLayers = head is null ? options.PooledLayers : [4],
-        PoolStandardDeviation = head is null && options.PoolStandardDeviation, TestTimeFlip = head is null && options.TestTimeFlip,
+        PoolStandardDeviation = head is null && options.PoolStandardDeviation, TestTimeAugmentation = head is null ? options.TestTimeAugmentation.ToCore() : Core.Export.TestTimeAugmentation.None,
     };
 
     /// <summary>

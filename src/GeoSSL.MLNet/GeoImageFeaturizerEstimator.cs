@@ -46,10 +46,10 @@ public sealed class GeoImageFeaturizerEstimator : IEstimator<GeoImageFeaturizer>
         /// </summary>
         public bool PoolStandardDeviation { get; set; }
         /// <summary>
-        /// For checkpoints and <see cref="ImageNetModelsFolder"/>: the features are the average of the image's and its left-right
-        /// mirror's, so a patch and its mirror image are featurized alike; twice the encoder work. Default false.
+        /// For checkpoints and <see cref="ImageNetModelsFolder"/>: average the features over mirrored and rotated views of each
+        /// image, so a patch and its mirror or rotated copy are featurized alike; each view is one more encoder pass. Default None.
         /// </summary>
-        public bool TestTimeFlip { get; set; }
+        public TestTimeAugmentation TestTimeAugmentation { get; set; }
         /// <summary>ONNX Runtime threads for the batched calls; null = one per core. Set it when several jobs share the machine.</summary>
         public int? Threads { get; set; }
         /// <summary>
@@ -95,14 +95,16 @@ public sealed class GeoImageFeaturizerEstimator : IEstimator<GeoImageFeaturizer>
             if (options.EncoderPath is not null || options.EncoderOnnx is not null || options.OutputProjection)
                 throw new ArgumentException("ImageNetModelsFolder chooses the encoder; leave EncoderPath, EncoderOnnx and OutputProjection unset.", nameof(options));
             return EncoderFiles.ImageNetAsOnnx(options.ImageNetModelsFolder, options.ImageSize ?? 224, options.PooledLayers ?? [3, 4],
-                options.PoolStandardDeviation, options.TestTimeFlip);
+                options.PoolStandardDeviation, options.TestTimeAugmentation.ToCore());
         }
         if (options.EncoderPath is not null)
-            return EncoderFiles.LoadAsOnnx(options.EncoderPath, options.OutputProjection, options.ImageSize, options.PooledLayers, options.PoolStandardDeviation, options.TestTimeFlip);
+            return EncoderFiles.LoadAsOnnx(options.EncoderPath, options.OutputProjection, options.ImageSize, options.PooledLayers, options.PoolStandardDeviation,
+                options.TestTimeAugmentation.ToCore());
         if (options.EncoderOnnx is not null)
         {
-            if (options.OutputProjection || options.ImageSize is not null || options.PooledLayers is not null || options.PoolStandardDeviation || options.TestTimeFlip)
-                throw new ArgumentException("OutputProjection, ImageSize, PooledLayers, PoolStandardDeviation and TestTimeFlip apply to checkpoints (EncoderPath); EncoderOnnx is used as it is.", nameof(options));
+            if (options.OutputProjection || options.ImageSize is not null || options.PooledLayers is not null || options.PoolStandardDeviation
+                || options.TestTimeAugmentation != TestTimeAugmentation.None)
+                throw new ArgumentException("OutputProjection, ImageSize, PooledLayers, PoolStandardDeviation and TestTimeAugmentation apply to checkpoints (EncoderPath); EncoderOnnx is used as it is.", nameof(options));
             return options.EncoderOnnx;
         }
         throw new ArgumentException("Give the encoder: EncoderPath (an .onnx or a training checkpoint), EncoderOnnx, or ImageNetModelsFolder (Options.FromImageNet()).", nameof(options));

@@ -65,7 +65,7 @@ internal static class OnnxEncoderExporter
         using (no_grad())
         {
             string x = AddInputNormalisation(builder, options.InputName, options, resnet.InputChannels);
-            if (options.TestTimeFlip) x = AddMirroredCopies(builder, x);
+            if (options.TestTimeAugmentation != TestTimeAugmentation.None) x = AddViews(builder, x, options.TestTimeAugmentation);
             var stages = AddEncoderStages(builder, encoder, x, options.PooledLayers[^1]);
             var pooled = new List<string>();
             foreach (int layer in options.PooledLayers)
@@ -76,7 +76,8 @@ internal static class OnnxEncoderExporter
             }
 
             x = pooled.Count == 1 ? pooled[0] : builder.AddNode("Concat", "pooled_layers", pooled.ToArray(), [OnnxGraphBuilder.Int("axis", 1)]);
-            if (options.TestTimeFlip) x = AddMirrorAverage(builder, x, resnet.PooledDimension(options.PooledLayers) * (options.PoolStandardDeviation ? 2 : 1));
+            if (options.TestTimeAugmentation != TestTimeAugmentation.None)
+                x = AddViewAverage(builder, x, options.TestTimeAugmentation.Views(), resnet.PooledDimension(options.PooledLayers) * (options.PoolStandardDeviation ? 2 : 1));
 
             if (options.Head is { } head)
                 x = AddProjectionHead(builder, head, x);
@@ -123,7 +124,7 @@ internal static class OnnxEncoderExporter
         AddMetadata(model, "geossl.l2_normalized", options.L2NormalizeOutput ? "true" : "false");
         AddMetadata(model, "geossl.pooled_layers", string.Join(",", options.PooledLayers));
         AddMetadata(model, "geossl.pool_std", options.PoolStandardDeviation ? "true" : "false");
-        AddMetadata(model, "geossl.test_time_flip", options.TestTimeFlip ? "true" : "false");
+        AddMetadata(model, "geossl.test_time_views", options.TestTimeAugmentation.Views().ToString(CultureInfo.InvariantCulture));
         AddMetadata(model, "geossl.output_dimension", outputDimension.ToString(CultureInfo.InvariantCulture));
         if (options.Input is { } input)
         {
@@ -196,20 +197,32 @@ internal static class OnnxEncoderExporter
         return stages;
     }
 
-    /// <summary>[N, C, H, W] → [2N, C, H, W]: the images, then their left-right mirrors (Slice with step -1 along W).</summary>
-    private static string AddMirroredCopies(OnnxGraphBuilder builder, string x)
+    /// <summary>
+    /// [N, C, H, W] → [V·N, C, H, W]: the images, then each other view of all of them (mirrors by Slice with step -1; for
+    /// <see cref="TestTimeAugmentation.Dihedral"/> also the four flips of the transposed images, which give the 90° rotations).
+    /// </summary>
+    private static string AddViews(OnnxGraphBuilder builder, string x, TestTimeAugmentation augmentation)
     {
-        string mirrored = builder.AddNode("Slice", "input_mirrored", [x,
-            builder.AddInt64Initializer("mirror_starts", [-1], 1), builder.AddInt64Initializer("mirror_ends", [long.MinValue], 1),
-            builder.AddInt64Initializer("mirror_axes", [3], 1), builder.AddInt64Initializer("mirror_steps", [-1], 1)]);
-        return builder.AddNode("Concat", "input_and_mirrored", [x, mirrored], [OnnxGraphBuilder.Int("axis", 0)]);
+        string Reverse(string input, long axis, string name) => builder.AddNode("Slice", name, [input,
+            builder.AddInt64Initializer("reverse_starts", [-1], 1), builder.AddInt64Initializer("reverse_ends", [long.MinValue], 1),
+            builder.AddInt64Initializer("reverse_axes", [axis], 1), builder.AddInt64Initializer("reverse_steps", [-1], 1)]);
+        List<string> Flips(string image, string name, bool both)
+        {
+            string h = Reverse(image, 3, $"{name}_hflip");
+            if (!both) return [image, h];
+            return [image, h, Reverse(image, 2, $"{name}_vflip"), Reverse(h, 2, $"{name}_rot180")];
+        }
+        var views = Flips(x, "input", augmentation != TestTimeAugmentation.HorizontalFlip);
+        if (augmentation == TestTimeAugmentation.Dihedral)
+            views.AddRange(Flips(builder.AddNode("Transpose", "input_transposed", [x], [OnnxGraphBuilder.Ints("perm", 0, 1, 3, 2)]), "transposed", both: true));
+        return builder.AddNode("Concat", "input_views", views.ToArray(), [OnnxGraphBuilder.Int("axis", 0)]);
     }
 
-    /// <summary>[2N, D] (images then mirrors) → [N, D], the mean of each image's two rows.</summary>
-    private static string AddMirrorAverage(OnnxGraphBuilder builder, string x, int width)
+    /// <summary>[V·N, D] (view-major, as <see cref="AddViews"/> stacks them) → [N, D], each image's mean over its views.</summary>
+    private static string AddViewAverage(OnnxGraphBuilder builder, string x, int views, int width)
     {
-        string pairs = builder.AddNode("Reshape", "features_by_mirror", [x, builder.AddInt64Initializer("mirror_shape", [2, -1, width], 3)]);
-        return builder.AddNode("ReduceMean", "features_mirror_mean", [pairs], [OnnxGraphBuilder.Ints("axes", 0), OnnxGraphBuilder.Int("keepdims", 0)]);
+        string byView = builder.AddNode("Reshape", "features_by_view", [x, builder.AddInt64Initializer("view_shape", [views, -1, width], 3)]);
+        return builder.AddNode("ReduceMean", "features_view_mean", [byView], [OnnxGraphBuilder.Ints("axes", 0), OnnxGraphBuilder.Int("keepdims", 0)]);
     }
 
     /// <summary>Per channel, sqrt(mean over positions of (x - mean)²) as [N, C]; <paramref name="mean"/> is the stage's [N, C, 1, 1] average pool.</summary>

@@ -110,10 +110,10 @@ internal sealed record OnnxExportOptions
     public bool PoolStandardDeviation { get; init; }
 
     /// <summary>
-    /// Test-time flip: the features are the average of the image's and its left-right mirror's (one encoder call on a batch
-    /// of 2N), so a patch and its mirror image get the same features. Twice the encoder work.
+    /// Views of each image whose features are averaged (one encoder call on a batch of V·N), so a patch and its mirror or
+    /// rotated copy get the same features; V times the encoder work. <see cref="TestTimeAugmentation.Dihedral"/> needs a square input.
     /// </summary>
-    public bool TestTimeFlip { get; init; }
+    public TestTimeAugmentation TestTimeAugmentation { get; init; }
 
     /// <summary>Projection head applied to the pooled features (Gemm, Relu, Gemm); null to output pooled features.</summary>
     public ProjectionHead? Head { get; init; }
@@ -130,8 +130,8 @@ internal sealed record OnnxExportOptions
     /// <summary>Refuses settings of the encoder's head (pooled stages, projection, L2) in a model that puts its own head there.</summary>
     internal void RequireNoEncoderHead(string model)
     {
-        if (!PooledLayers.SequenceEqual([4]) || Head is not null || L2NormalizeOutput || PoolStandardDeviation || TestTimeFlip)
-            throw new ArgumentException($"PooledLayers, PoolStandardDeviation, TestTimeFlip, Head and L2NormalizeOutput shape an encoder's output; a {model} puts its own head there.", nameof(PooledLayers));
+        if (!PooledLayers.SequenceEqual([4]) || Head is not null || L2NormalizeOutput || PoolStandardDeviation || TestTimeAugmentation != TestTimeAugmentation.None)
+            throw new ArgumentException($"PooledLayers, PoolStandardDeviation, TestTimeAugmentation, Head and L2NormalizeOutput shape an encoder's output; a {model} puts its own head there.", nameof(PooledLayers));
     }
 
     internal void Validate(ResNetEncoder encoder)
@@ -158,6 +158,9 @@ internal sealed record OnnxExportOptions
             if (Std.Any(s => !float.IsFinite(s) || s == 0f)) throw new ArgumentException("Std values must be finite and non-zero.", nameof(Std));
         }
         MeanImage?.Validate(channels);
+        _ = TestTimeAugmentation.Views(); // an undefined value fails here
+        if (TestTimeAugmentation == TestTimeAugmentation.Dihedral && InputHeight != InputWidth)
+            throw new ArgumentException($"Dihedral test-time augmentation rotates the image by 90°; the input must be square, not {InputHeight}x{InputWidth}.", nameof(TestTimeAugmentation));
         ResNetOptions.ValidatePooledLayers(PooledLayers);
         if (Head is not null && PoolStandardDeviation)
             throw new ArgumentException("A projection head reads layer4's pooled means; PoolStandardDeviation must be false with a head.", nameof(PoolStandardDeviation));

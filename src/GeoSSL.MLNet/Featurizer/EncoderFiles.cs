@@ -12,9 +12,9 @@ internal static class EncoderFiles
     /// <param name="imageSize">Input side to featurize at; null keeps the file's (the pretraining crop size for checkpoints).</param>
     /// <param name="pooledLayers">For checkpoints: stages whose pooled outputs are concatenated (null = [4]); see <see cref="OnnxExportOptions.PooledLayers"/>.</param>
     /// <param name="poolStandardDeviation">For checkpoints: see <see cref="OnnxExportOptions.PoolStandardDeviation"/>.</param>
-    /// <param name="testTimeFlip">For checkpoints: see <see cref="OnnxExportOptions.TestTimeFlip"/>.</param>
+    /// <param name="testTimeAugmentation">For checkpoints: see <see cref="OnnxExportOptions.TestTimeAugmentation"/>.</param>
     public static byte[] LoadAsOnnx(string path, bool outputProjection = false, int? imageSize = null, int[]? pooledLayers = null,
-        bool poolStandardDeviation = false, bool testTimeFlip = false)
+        bool poolStandardDeviation = false, Core.Export.TestTimeAugmentation testTimeAugmentation = Core.Export.TestTimeAugmentation.None)
     {
         if (imageSize is < 8) throw new ArgumentOutOfRangeException(nameof(imageSize), imageSize, "imageSize must be at least 8 pixels (or null for the file's own).");
         if (!File.Exists(path)) throw new FileNotFoundException($"Encoder file '{path}' does not exist.", path);
@@ -27,11 +27,11 @@ internal static class EncoderFiles
             {
                 Input = imageSize is { } side ? input.WithSize(side, side) : input,
                 Head = outputProjection ? trainer.Model.QueryHead : null, PooledLayers = pooledLayers ?? [4],
-                PoolStandardDeviation = poolStandardDeviation, TestTimeFlip = testTimeFlip,
+                PoolStandardDeviation = poolStandardDeviation, TestTimeAugmentation = testTimeAugmentation,
             });
         }
-        if (poolStandardDeviation || testTimeFlip)
-            throw new ArgumentException($"'{path}' is an ONNX file; poolStandardDeviation and testTimeFlip only apply to checkpoints (the ONNX file already fixes its output).", nameof(path));
+        if (poolStandardDeviation || testTimeAugmentation != Core.Export.TestTimeAugmentation.None)
+            throw new ArgumentException($"'{path}' is an ONNX file; poolStandardDeviation and testTimeAugmentation only apply to checkpoints (the ONNX file already fixes its output).", nameof(path));
         if (pooledLayers is not null)
             throw new ArgumentException($"'{path}' is an ONNX file; pooledLayers only applies to checkpoints (the ONNX file already fixes its output).", nameof(pooledLayers));
         if (outputProjection)
@@ -54,7 +54,8 @@ internal static class EncoderFiles
     /// are flipped), its per-pixel mean image subtracted from 0..255 pixels as it was trained, the pooled outputs of
     /// <paramref name="pooledLayers"/> concatenated, at <paramref name="imageSize"/>. With [4] it reproduces DnnFeaturizeImage.
     /// </summary>
-    public static byte[] ImageNetAsOnnx(string modelsFolder, int imageSize, int[] pooledLayers, bool poolStandardDeviation = false, bool testTimeFlip = false)
+    public static byte[] ImageNetAsOnnx(string modelsFolder, int imageSize, int[] pooledLayers, bool poolStandardDeviation = false,
+        Core.Export.TestTimeAugmentation testTimeAugmentation = Core.Export.TestTimeAugmentation.None)
     {
         string weights = Path.Combine(modelsFolder, "ResNet18Onnx", "ResNet18.onnx"), preprocess = Path.Combine(modelsFolder, "ResNetPrepOnnx", "ResNetPreprocess.onnx");
         foreach (var file in new[] { weights, preprocess })
@@ -68,7 +69,7 @@ internal static class EncoderFiles
         {
             InputHeight = imageSize, InputWidth = imageSize, InputScale = 1f / 255f, Std = [1f / 255f],
             MeanImage = MlNetResNetPreprocessing.ReadMeanImage(preprocess), PooledLayers = pooledLayers,
-            PoolStandardDeviation = poolStandardDeviation, TestTimeFlip = testTimeFlip,
+            PoolStandardDeviation = poolStandardDeviation, TestTimeAugmentation = testTimeAugmentation,
         });
     }
 }

@@ -76,13 +76,13 @@ public sealed class OnnxExportTests
         var std = RgbOptions(64, 64) with { PooledLayers = [2, 3, 4], PoolStandardDeviation = true };
         Assert.AreEqual(2 * (32 + 64 + 128), OnnxEncoderExporter.OutputDimension(encoder, std), "a mean and a std per channel of layer2-4");
         TestContext.WriteLine($"layer2-4 means and stds: max |diff| = {CompareWithTorch(encoder, std, seed: 24):E2}");
-        var flip = RgbOptions(64, 64) with { PooledLayers = [3, 4], TestTimeFlip = true };
+        var flip = RgbOptions(64, 64) with { PooledLayers = [3, 4], TestTimeAugmentation = TestTimeAugmentation.HorizontalFlip };
         Assert.AreEqual(64 + 128, OnnxEncoderExporter.OutputDimension(encoder, flip), "the flip average keeps the width");
         TestContext.WriteLine($"layer3+4 averaged with the mirror: max |diff| = {CompareWithTorch(encoder, flip, seed: 25):E2}");
-        TestContext.WriteLine($"both: max |diff| = {CompareWithTorch(encoder, std with { TestTimeFlip = true }, seed: 26):E2}");
+        TestContext.WriteLine($"both: max |diff| = {CompareWithTorch(encoder, std with { TestTimeAugmentation = TestTimeAugmentation.HorizontalFlip }, seed: 26):E2}");
 
         // With the flip, an image and its mirror get the same features; without it they differ.
-        byte[] flipped = OnnxEncoderExporter.Export(encoder, flip), plain = OnnxEncoderExporter.Export(encoder, flip with { TestTimeFlip = false });
+        byte[] flipped = OnnxEncoderExporter.Export(encoder, flip), plain = OnnxEncoderExporter.Export(encoder, flip with { TestTimeAugmentation = TestTimeAugmentation.None });
         var image = new float[3 * 64 * 64];
         var random = new Random(27);
         for (int i = 0; i < image.Length; i++) image[i] = random.Next(256);
@@ -90,13 +90,26 @@ public sealed class OnnxExportTests
         for (int c = 0; c < 3; c++)
             for (int row = 0; row < 64; row++)
                 for (int col = 0; col < 64; col++) mirror[(c * 64 + row) * 64 + col] = image[(c * 64 + row) * 64 + 63 - col];
-        double Difference(byte[] model)
+        var rotated = new float[image.Length]; // 90° clockwise: out[r, c] = in[63 - c, r]
+        for (int c = 0; c < 3; c++)
+            for (int row = 0; row < 64; row++)
+                for (int col = 0; col < 64; col++) rotated[(c * 64 + row) * 64 + col] = image[(c * 64 + 63 - col) * 64 + row];
+        double Difference(byte[] model, float[] other)
         {
             using var session = new InferenceSession(model);
-            return MaxAbsDiff(Run(session, flip, image, 1, 3, 64, 64).Values, Run(session, flip, mirror, 1, 3, 64, 64).Values);
+            return MaxAbsDiff(Run(session, flip, image, 1, 3, 64, 64).Values, Run(session, flip, other, 1, 3, 64, 64).Values);
         }
-        Assert.IsLessThan(1e-4, Difference(flipped), "mirror-averaged features of an image and its mirror");
-        Assert.IsGreaterThan(1e-3, Difference(plain), "plain features of an image and its mirror");
+        Assert.IsLessThan(1e-4, Difference(flipped, mirror), "mirror-averaged features of an image and its mirror");
+        Assert.IsGreaterThan(1e-3, Difference(plain, mirror), "plain features of an image and its mirror");
+        Assert.IsGreaterThan(1e-3, Difference(flipped, rotated), "mirror-averaged features of an image and its 90° rotation");
+        byte[] dihedral = OnnxEncoderExporter.Export(encoder, flip with { TestTimeAugmentation = TestTimeAugmentation.Dihedral });
+        Assert.IsLessThan(1e-4, Difference(dihedral, rotated), "dihedral-averaged features of an image and its 90° rotation");
+
+        // Four flips and all eight rotations/reflections: the averages over those views.
+        TestContext.WriteLine($"flips: max |diff| = {CompareWithTorch(encoder, flip with { TestTimeAugmentation = TestTimeAugmentation.Flips }, seed: 28):E2}");
+        TestContext.WriteLine($"dihedral: max |diff| = {CompareWithTorch(encoder, std with { TestTimeAugmentation = TestTimeAugmentation.Dihedral }, seed: 29):E2}");
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => OnnxEncoderExporter.Export(encoder,
+            RgbOptions(64, 48) with { TestTimeAugmentation = TestTimeAugmentation.Dihedral })).Message, "square");
 
         using var head = new ProjectionHead(128, 32, 8);
         StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => OnnxEncoderExporter.Export(encoder, RgbOptions(64, 64) with { PoolStandardDeviation = true, Head = head })).Message,
@@ -289,7 +302,7 @@ public sealed class OnnxExportTests
             var mean = torch.tensor(options.Mean!, [1, channels, 1, 1]);
             var std = torch.tensor(options.Std!, [1, channels, 1, 1]);
             var normalised = (x * options.InputScale - mean) / std;
-            var y = options.PoolStandardDeviation || options.TestTimeFlip
+            var y = options.PoolStandardDeviation || options.TestTimeAugmentation != TestTimeAugmentation.None
                 ? PooledStatisticsByHand(encoder, normalised, options)
                 : options.PooledLayers.SequenceEqual([4]) ? encoder.forward(normalised) : encoder.ForwardPooled(normalised, options.PooledLayers);
             if (options.Head is not null) y = options.Head.forward(y);
@@ -329,8 +342,15 @@ public sealed class OnnxExportTests
             }
             return torch.cat(parts, 1);
         }
-        var pools = Pools(normalised);
-        return options.TestTimeFlip ? (pools + Pools(normalised.flip(3))) / 2 : pools;
+        var views = new List<Tensor> { normalised, normalised.flip(3) };
+        if (options.TestTimeAugmentation is TestTimeAugmentation.Flips or TestTimeAugmentation.Dihedral) views.AddRange([normalised.flip(2), normalised.flip(2, 3)]);
+        if (options.TestTimeAugmentation == TestTimeAugmentation.Dihedral)
+        {
+            var transposed = normalised.transpose(2, 3);
+            views.AddRange([transposed, transposed.flip(3), transposed.flip(2), transposed.flip(2, 3)]);
+        }
+        return options.TestTimeAugmentation == TestTimeAugmentation.None ? Pools(normalised)
+            : torch.stack(views.Take(options.TestTimeAugmentation.Views()).Select(Pools).ToArray()).mean([0]);
     }
 
     private static (long[] Shape, float[] Values) Run(InferenceSession session, OnnxExportOptions options, float[] pixels, int batch, int c, int h, int w)

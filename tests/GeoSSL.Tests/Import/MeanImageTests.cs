@@ -106,7 +106,7 @@ public sealed class MeanImageTests
             var options = GeoImageFeaturizerEstimator.Options.FromImageNet(Models);
             options.PooledLayers = [2, 4];
             options.PoolStandardDeviation = std;
-            options.TestTimeFlip = flip;
+            options.TestTimeAugmentation = flip ? GeoSSL.MLNet.TestTimeAugmentation.HorizontalFlip : GeoSSL.MLNet.TestTimeAugmentation.None;
             return options;
         }
         float[][] Features(bool std, bool flip)
@@ -127,7 +127,7 @@ public sealed class MeanImageTests
         Assert.IsTrue(change > 1e-3, $"the mirror average changes the features ({change})");
         double cosine = plain.Zip(flipped).Average(p => Dot(p.First, p.Second) / Math.Sqrt(Dot(p.First, p.First) * Dot(p.Second, p.Second)));
         Assert.IsTrue(cosine > 0.95, $"but little: mean cosine {cosine}");
-        Assert.ThrowsExactly<ArgumentException>(() => ml.Transforms.GeoFeaturizeImage(new GeoImageFeaturizerEstimator.Options { EncoderOnnx = [1], TestTimeFlip = true }));
+        Assert.ThrowsExactly<ArgumentException>(() => ml.Transforms.GeoFeaturizeImage(new GeoImageFeaturizerEstimator.Options { EncoderOnnx = [1], TestTimeAugmentation = GeoSSL.MLNet.TestTimeAugmentation.Flips }));
     }
 
     private static double Dot(float[] a, float[] b) => a.Zip(b).Sum(p => (double)p.First * p.Second);

@@ -20,7 +20,7 @@ public sealed class PooledStatisticsTests
         var options = TileRows.TinyOptions(folder, epochs: 1);
         options.PooledLayers = [3, 4];
         options.PoolStandardDeviation = true;
-        options.TestTimeFlip = true;
+        options.TestTimeAugmentation = TestTimeAugmentation.Dihedral;
         var estimator = ml.Transforms.GeoContrastivePretrain(options);
         var schema = estimator.GetOutputSchema(GeoSSL.Tests.Classification.GeoImageClassifierTests.Shape(rows.Schema));
         Assert.IsTrue(schema.Any(c => c.Name == "Features" && c.Kind == SchemaShape.Column.VectorKind.Vector), "the schema promises the feature vector");
@@ -34,13 +34,13 @@ public sealed class PooledStatisticsTests
 
         using var reloaded = ml.Transforms.GeoFeaturizeImage(new GeoImageFeaturizerEstimator.Options
         {
-            EncoderPath = options.CheckpointPath, ImageSize = 32, PooledLayers = [3, 4], PoolStandardDeviation = true, TestTimeFlip = true,
+            EncoderPath = options.CheckpointPath, ImageSize = 32, PooledLayers = [3, 4], PoolStandardDeviation = true, TestTimeAugmentation = TestTimeAugmentation.Dihedral,
         }).Fit(rows);
         Assert.IsTrue(TileRows.MaxAbsDiff(features, TileRows.Features(ml, reloaded, rows)) <= 1e-5, "the checkpoint gives the same featurizer");
         using var withoutFlip = ml.Transforms.GeoFeaturizeImage(new GeoImageFeaturizerEstimator.Options
         {
             EncoderPath = options.CheckpointPath, ImageSize = 32, PooledLayers = [3, 4], PoolStandardDeviation = true,
         }).Fit(rows);
-        Assert.IsTrue(TileRows.MaxAbsDiff(features, TileRows.Features(ml, withoutFlip, rows)) > 1e-4, "TestTimeFlip reached the returned featurizer");
+        Assert.IsTrue(TileRows.MaxAbsDiff(features, TileRows.Features(ml, withoutFlip, rows)) > 1e-4, "the views reached the returned featurizer");
     }
 }

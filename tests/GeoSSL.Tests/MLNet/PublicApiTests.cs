@@ -58,6 +58,7 @@ public sealed class PublicApiTests
         AssertSame<PretrainVariant, GeoSSL.Core.Training.PretrainVariant>();
         AssertSame<ResNetDepth, GeoSSL.Core.Networks.ResNetDepth>();
         AssertSame<GeoSSL.MLNet.ChangeDetection.ChangeFusion, GeoSSL.Core.Dense.ChangeFusion>();
+        AssertSame<GeoSSL.MLNet.TestTimeAugmentation, GeoSSL.Core.Export.TestTimeAugmentation>();
     }
 
     [TestMethod]
