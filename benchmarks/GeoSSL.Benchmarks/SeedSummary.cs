@@ -59,7 +59,7 @@ internal static partial class SeedSummary
         using var grid = new SKPaint { Color = new SKColor(0xdd, 0xdd, 0xdd), StrokeWidth = 1 };
         using var bar = new SKPaint { Color = new SKColor(0x1f, 0x77, 0xb4), Style = SKPaintStyle.Fill };
         using var whisker = new SKPaint { Color = SKColors.Black, StrokeWidth = 2, IsAntialias = true };
-        canvas.DrawText("Linear-probe top-1 (%), mean over seeds with ±1 std", 20, 30, title);
+        canvas.DrawText("Linear-probe top-1 (%) on the EuroSAT validation split; rows with several seeds: mean, whiskers ±1 std", 20, 30, title);
         for (double v = min; v <= max; v += Math.Max(1, Math.Round((max - min) / 10)))
         {
             canvas.DrawLine(X(v), top - 10, X(v), height - 40, grid);

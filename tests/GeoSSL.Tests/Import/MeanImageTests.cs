@@ -81,16 +81,20 @@ public sealed class MeanImageTests
     }
 
     [TestMethod]
-    public void FromImageNetPreset_IsDnnFeaturizeImage_PlusLayer3Pools_InOneCall()
+    public void FromImageNetPreset_ContainsDnnFeaturizeImage_InOneCall()
     {
         var (ml, data, expected) = DnnFeaturizeImageOnPatches();
 
         // The preset as a user writes it (the models folder is found beside the application).
         using var preset = ml.Transforms.GeoFeaturizeImage(GeoImageFeaturizerEstimator.Options.FromImageNet()).Fit(data);
-        var features = Read(preset.Transform(data));
-        Assert.AreEqual(256 + 512, features[0].Length, "layer3 (256) + layer4 (512) pools");
-        // Its layer4 part is ML.NET's featurizer's output: the same weights, mean image and resize.
-        double diff = MaxDiff(features.Select(f => f[256..]).ToArray(), expected);
+        Assert.AreEqual(2 * (64 + 128 + 256 + 512), Read(preset.Transform(data))[0].Length, "means and stds of layer1-layer4");
+        // Without the mirror views, its layer4 means are ML.NET's featurizer's output: the same weights, mean image and resize.
+        var unmirrored = GeoImageFeaturizerEstimator.Options.FromImageNet();
+        unmirrored.TestTimeAugmentation = GeoSSL.MLNet.TestTimeAugmentation.None;
+        using var single = ml.Transforms.GeoFeaturizeImage(unmirrored).Fit(data);
+        var features = Read(single.Transform(data));
+        int layer4Means = 2 * (64 + 128 + 256);
+        double diff = MaxDiff(features.Select(f => f[layer4Means..(layer4Means + 512)]).ToArray(), expected);
         Assert.IsTrue(diff <= 1e-3, $"layer4 part = DnnFeaturizeImage: max abs diff {diff}");
 
         var missing = Assert.ThrowsExactly<FileNotFoundException>(() => ml.Transforms.GeoFeaturizeImage(GeoImageFeaturizerEstimator.Options.FromImageNet("/nonexistent")));
