@@ -7,7 +7,7 @@ using Microsoft.ML.Data;
 // land-cover patches with the encoder and fit an ordinary ML.NET classifier on the features. Run from the repository root.
 var ml = new MLContext(seed: 1);
 IDataView tiles = ml.Data.LoadGeoManifest("samples/data/oscd-subset/manifest.csv", timestampColumnName: "Date");
-var options = GeoContrastivePretrainEstimator.Options.FromImageNet(); // ImageNet start, gentle geo-aware adaptation, layer3+4 features
+var options = GeoContrastivePretrainEstimator.Options.FromImageNet(); // ImageNet start, gentle geo-aware adaptation, layer1-4 mean+std features
 options.TimestampColumnName = "Timestamp";
 options.Epochs = 1; options.QueueSize = 128; options.GeoClusters = 16;  // sized for the 320 bundled tiles
 options.OnnxExportPath = "runs/quickstart/encoder.onnx"; options.OverwriteExistingOutputs = true;
