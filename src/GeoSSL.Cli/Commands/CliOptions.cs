@@ -50,4 +50,28 @@ internal static partial class CliOptions
 
     [GeneratedRegex("^(auto|cpu|cuda(:[0-9]+)?)$")]
     private static partial Regex DevicePattern();
+
+    private static readonly Dictionary<string, GeoSSL.MLNet.TestTimeAugmentation> ViewNames = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["none"] = GeoSSL.MLNet.TestTimeAugmentation.None, ["hflip"] = GeoSSL.MLNet.TestTimeAugmentation.HorizontalFlip,
+        ["flips"] = GeoSSL.MLNet.TestTimeAugmentation.Flips, ["dihedral"] = GeoSSL.MLNet.TestTimeAugmentation.Dihedral,
+    };
+
+    /// <summary>--views: test-time views averaged by the featurizer (checkpoints and imagenet); a wrong name is a parse error (exit 2).</summary>
+    public static Option<string?> Views()
+    {
+        var option = new Option<string?>("--views")
+        {
+            Description = "Average the features over mirrored/rotated views (checkpoints and imagenet): none, hflip, flips (4 views) or dihedral (8); " +
+                "each view is one more encoder pass. Default: none, or imagenet's hflip.",
+            HelpName = "none|hflip|flips|dihedral",
+        };
+        option.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<string?>() is { } v && !ViewNames.ContainsKey(v)) r.AddError($"--views must be none, hflip, flips or dihedral; got '{v}'.");
+        });
+        return option;
+    }
+
+    public static GeoSSL.MLNet.TestTimeAugmentation? ParseViews(string? value) => value is null ? null : ViewNames[value];
 }

@@ -26,7 +26,8 @@ internal static class ProbeCommand
 
     public static Command Create(CliIo io)
     {
-        var model = CliOptions.File("--model", "featurizer.zip, encoder.onnx or a GeoSSL checkpoint.", required: true);
+        var model = CliOptions.File("--model", FeaturizerLoader.ModelDescription, required: true);
+        var views = CliOptions.Views();
         var manifest = CliOptions.File("--manifest", "Labelled CSV (image column and label column).", required: true);
         var labelColumn = CliOptions.Make("--label-column", "Label column of the manifests.", "Label");
         var imageColumn = CliOptions.Make("--image-column", "Image path column of the manifests.", "ImagePath");
@@ -39,11 +40,11 @@ internal static class ProbeCommand
         var seed = CliOptions.Seed();
         var command = new Command("probe", "Linear-probe and kNN evaluation of an encoder on labelled images.")
         {
-            model, manifest, labelColumn, imageColumn, fraction, test, k, imageSize, output, seed,
+            model, manifest, labelColumn, imageColumn, fraction, test, k, imageSize, views, output, seed,
         };
         command.SetAction((parse, _) =>
         {
-            string modelPath = Inputs.ExistingFile(parse.GetValue(model), "--model");
+            string modelPath = FeaturizerLoader.Resolve(parse.GetValue(model));
             string manifestPath = Inputs.ExistingFile(parse.GetValue(manifest), "--manifest");
             string? testPath = parse.GetValue(test) is { } t ? Inputs.ExistingFile(t, "--test") : null;
             string outDir = Inputs.OutputFolder(parse.GetValue(output)!, "--out");
@@ -63,7 +64,7 @@ internal static class ProbeCommand
                 (trainRows, testRows) = (shuffled.Skip(held).ToList(), shuffled.Take(held).ToList());
             }
             var all = ml.Data.LoadFromEnumerable(trainRows.Concat(testRows).ToList());
-            var featurizer = FeaturizerLoader.Load(ml, modelPath, all, parse.GetValue(imageSize));
+            var featurizer = FeaturizerLoader.Load(ml, modelPath, all, parse.GetValue(imageSize), CliOptions.ParseViews(parse.GetValue(views)));
             // Featurize once; both evaluations read the same vectors.
             var features = ml.Data.CreateEnumerable<FeatureRow>(featurizer.Transform(all), reuseRowObject: false).ToList();
             (featurizer as IDisposable)?.Dispose();

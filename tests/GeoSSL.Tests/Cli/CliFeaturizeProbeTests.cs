@@ -38,6 +38,30 @@ public sealed class CliFeaturizeProbeTests
     }
 
     [TestMethod]
+    public void Featurize_WithTheImageNetPreset_WritesItsPooledStatistics_AndViewsChangeThem()
+    {
+        var dir = TestData.TempFolder("cli-featurize-imagenet");
+        string manifest = Path.Combine(dir, "few.csv");
+        File.WriteAllLines(manifest, File.ReadAllLines(labelled).Take(5));
+        float[] FirstRow(string csv, params string[] extra)
+        {
+            var outcome = CliHost.Run(["featurize", "--model", "imagenet", "--manifest", manifest, "--out", csv, .. extra]);
+            Assert.AreEqual(ExitCodes.Success, outcome.ExitCode, outcome.ToString());
+            var lines = File.ReadAllLines(csv);
+            Assert.HasCount(5, lines);
+            Assert.HasCount(2 + 1920, lines[0].Split(','), "ImagePath, Label and the means and stds of layer1-4");
+            return lines[1].Split(',').Skip(2).Select(v => float.Parse(v, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        }
+        var mirrored = FirstRow(Path.Combine(dir, "mirrored.csv"));
+        var single = FirstRow(Path.Combine(dir, "single.csv"), "--views", "none");
+        Assert.IsTrue(mirrored.All(float.IsFinite) && mirrored.Zip(single).Any(p => Math.Abs(p.First - p.Second) > 1e-3), "the preset's mirror view changes the features");
+
+        CliHost.AssertBadInput(CliHost.Run("featurize", "--model", "imagenet", "--manifest", manifest, "--out", Path.Combine(dir, "x.csv"), "--views", "sideways"), "--views");
+        CliHost.AssertBadInput(CliHost.Run("featurize", "--model", Path.Combine(run, "featurizer.zip"), "--manifest", manifest, "--out", Path.Combine(dir, "y.csv"),
+            "--views", "hflip"), "--views");
+    }
+
+    [TestMethod]
     public void Featurize_KeepsAnyLabelColumnUnderItsOwnName()
     {
         var dir = TestData.TempFolder("cli-featurize-class");
