@@ -37,6 +37,19 @@ internal static class BenchmarkData
     }
 
     /// <summary>
+    /// That share of each class's rows (at least one), the first of a per-class shuffle fixed by <paramref name="seed"/>, in
+    /// their original order; all rows for 1. The probe's feature banks and the fine-tuning runs draw the same patches.
+    /// </summary>
+    public static List<T> PerClassShare<T>(IReadOnlyList<T> rows, Func<T, string> label, double fraction, int seed)
+    {
+        if (fraction >= 1) return rows.ToList();
+        var random = new Random(seed);
+        return Enumerable.Range(0, rows.Count).GroupBy(i => label(rows[i]))
+            .SelectMany(g => g.OrderBy(_ => random.Next()).Take(Math.Max(1, (int)Math.Round(g.Count() * fraction))))
+            .Order().Select(i => rows[i]).ToList();
+    }
+
+    /// <summary>
     /// Per class, the files in name order are shuffled with <paramref name="seed"/>; the first <paramref name="trainFraction"/>
     /// train, the rest validate. Optional caps per class keep small runs small. Every setting is chosen on this validation part.
     /// </summary>

@@ -50,10 +50,7 @@ internal sealed class FeatureBank(string[] labels, float[][] vectors)
     public FeatureBank PerClassShare(double fraction, int seed)
     {
         if (fraction >= 1) return this;
-        var random = new Random(seed);
-        var keep = Enumerable.Range(0, Labels.Length).GroupBy(i => Labels[i])
-            .SelectMany(g => g.OrderBy(_ => random.Next()).Take(Math.Max(1, (int)Math.Round(g.Count() * fraction))))
-            .Order().ToArray();
+        var keep = BenchmarkData.PerClassShare(Enumerable.Range(0, Labels.Length).ToList(), i => Labels[i], fraction, seed);
         return new FeatureBank(keep.Select(i => Labels[i]).ToArray(), keep.Select(i => Vectors[i]).ToArray());
     }
 

@@ -42,7 +42,7 @@ internal static class FineTuneEncoders
         };
         foreach (double fraction in fractions)
         {
-            var share = PerClassShare(train, fraction, seed);
+            var share = BenchmarkData.PerClassShare(train, r => r.Label, fraction, seed);
             int fractionEpochs = Math.Max(epochs, (int)Math.Ceiling(minSteps / Math.Ceiling(share.Count / (double)batch)));
             foreach (var init in inits)
             {
@@ -81,13 +81,5 @@ internal static class FineTuneEncoders
             }
         }
         return 0;
-    }
-
-    /// <summary>That share of each class's patches (at least one), the first of a shuffle fixed by the seed.</summary>
-    internal static List<PatchRow> PerClassShare(List<PatchRow> rows, double fraction, int seed)
-    {
-        if (fraction >= 1) return rows;
-        var random = new Random(seed);
-        return rows.GroupBy(r => r.Label).SelectMany(g => g.OrderBy(_ => random.Next()).Take(Math.Max(1, (int)Math.Round(g.Count() * fraction)))).ToList();
     }
 }
