@@ -246,8 +246,8 @@ public sealed partial class GeoContrastivePretrainEstimator
         /// gently on your tiles (frozen BatchNorm statistics, stem and layer1 frozen, lr 0.001, 3 epochs, batch 128, queue 1024,
         /// m 0.99) at 224 px, MoCo-v2+Geo+TP with the geo head on its own rate (0.1) so the geo pretext learns (72% of ln 100 on
         /// the 3,790 OSCD tiles), and the featurizer of <c>GeoImageFeaturizerEstimator.Options.FromImageNet()</c>: channel means
-        /// and standard deviations of layer1-layer4 at 224 px, averaged with the mirror image. On EuroSAT (linear top-1, one
-        /// seed) the adapted encoder scores 97.00% with those pools without the mirror, the ImageNet weights alone 97.17%: on
+        /// and standard deviations of layer1-layer4 at 224 px, averaged over four mirrored/rotated views. On EuroSAT (linear
+        /// top-1, one seed) the adapted encoder scores 97.00% with those pools in one view, the ImageNet weights alone 97.17%: on
         /// frozen land-cover features this adaptation has not beaten the ImageNet weights yet. Change any setting after the call
         /// (e.g. ImageSize 64 for a quick CPU run).
         /// Needs the package Microsoft.ML.DnnImageFeaturizer.ResNet18 (or its DnnImageModels folder in <paramref name="modelsFolder"/>).
@@ -262,7 +262,7 @@ public sealed partial class GeoContrastivePretrainEstimator
                 MeanImageFile = Path.Combine(folder, "ResNetPrepOnnx", "ResNetPreprocess.onnx"), Std = [1f / 255, 1f / 255, 1f / 255],
                 FreezeBatchNormStatistics = true, FrozenStages = 2, LearningRate = 0.001, GeoHeadLearningRate = 0.1, Epochs = 3,
                 Architecture = ResNetDepth.ResNet18, ImageSize = 224, FeaturizationImageSize = 224, PooledLayers = [1, 2, 3, 4],
-                PoolStandardDeviation = true, TestTimeAugmentation = TestTimeAugmentation.HorizontalFlip,
+                PoolStandardDeviation = true, TestTimeAugmentation = TestTimeAugmentation.Flips,
                 BatchSize = 128, QueueSize = 1024, EncoderMomentum = 0.99,
             };
         }

@@ -63,7 +63,7 @@ internal static partial class CliOptions
         var option = new Option<string?>("--views")
         {
             Description = "Average the features over mirrored/rotated views (checkpoints and imagenet): none, hflip, flips (4 views) or dihedral (8); " +
-                "each view is one more encoder pass. Default: none, or imagenet's hflip.",
+                "each view is one more encoder pass. Default: none, or imagenet's flips.",
             HelpName = "none|hflip|flips|dihedral",
         };
         option.Validators.Add(r =>

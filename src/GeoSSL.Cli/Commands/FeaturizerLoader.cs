@@ -16,7 +16,7 @@ internal static class FeaturizerLoader
     public const string ImageNet = "imagenet";
 
     public const string ModelDescription = "featurizer.zip, encoder.onnx, a GeoSSL checkpoint, or 'imagenet' (ML.NET's ImageNet ResNet-18 with the " +
-        "best pooled features measured: layer1-4 means and stds, mirror-averaged).";
+        "best pooled features measured: layer1-4 means and stds over 4 mirrored/rotated views).";
 
     /// <summary>The --model value checked: "imagenet", or an existing file.</summary>
     public static string Resolve(string? value) =>

@@ -83,7 +83,7 @@ public sealed class GeoHeadLearningTests
         Assert.AreEqual((2, 0.001, 0.1, 3, 224, 128, 1024, 0.99), (o.FrozenStages, o.LearningRate, o.GeoHeadLearningRate, o.Epochs, o.ImageSize, o.BatchSize, o.QueueSize, o.EncoderMomentum));
         CollectionAssert.AreEqual(new[] { 1, 2, 3, 4 }, o.PooledLayers);
         Assert.IsTrue(o.PoolStandardDeviation);
-        Assert.AreEqual(TestTimeAugmentation.HorizontalFlip, o.TestTimeAugmentation);
+        Assert.AreEqual(TestTimeAugmentation.Flips, o.TestTimeAugmentation);
     }
 
     private sealed class SyncProgress(Action<TrainingProgress> action) : IProgress<TrainingProgress>
