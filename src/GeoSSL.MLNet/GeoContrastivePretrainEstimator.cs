@@ -260,7 +260,7 @@ public sealed partial class GeoContrastivePretrainEstimator : IEstimator<GeoImag
         var spec = InputSpec(kind, schema: null);
         BuildConfig(1, spec);
         int dim = options.OutputProjection ? options.ProjectionDimension
-            : EncoderOptions(spec).PooledDimension(options.PooledLayers) * (options.PoolStandardDeviation ? 2 : 1);
+            : OnnxEncoderExporter.PooledWidth(EncoderOptions(spec), options.PooledLayers, options.PoolStandardDeviation);
         var stand_in = OnnxModelIo.ShapeOnly(spec.Channels, FeaturizationSize, FeaturizationSize, dim, "input", "features");
         return GeoFeaturizerBuilder.CreateEstimator(catalog, Spec(kind), stand_in).GetOutputSchema(inputSchema);
     }

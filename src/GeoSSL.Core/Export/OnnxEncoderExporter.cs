@@ -36,8 +36,12 @@ internal static class OnnxEncoderExporter
     {
         ArgumentNullException.ThrowIfNull(encoder);
         ArgumentNullException.ThrowIfNull(options);
-        return options.Head?.OutputDimension ?? encoder.Options.PooledDimension(options.PooledLayers) * (options.PoolStandardDeviation ? 2 : 1);
+        return options.Head?.OutputDimension ?? PooledWidth(encoder.Options, options.PooledLayers, options.PoolStandardDeviation);
     }
+
+    /// <summary>Floats of the pooled features: the stages' channels, twice with standard-deviation pools.</summary>
+    public static int PooledWidth(ResNetOptions resnet, IReadOnlyList<int> pooledLayers, bool poolStandardDeviation) =>
+        resnet.PooledDimension(pooledLayers) * (poolStandardDeviation ? 2 : 1);
 
     /// <summary>Serialises the encoder (and optional head) to ONNX model bytes.</summary>
     public static byte[] Export(ResNetEncoder encoder, OnnxExportOptions options) => BuildModel(encoder, options).ToByteArray();
@@ -77,7 +81,7 @@ internal static class OnnxEncoderExporter
 
             x = pooled.Count == 1 ? pooled[0] : builder.AddNode("Concat", "pooled_layers", pooled.ToArray(), [OnnxGraphBuilder.Int("axis", 1)]);
             if (options.TestTimeAugmentation != TestTimeAugmentation.None)
-                x = AddViewAverage(builder, x, options.TestTimeAugmentation.Views(), resnet.PooledDimension(options.PooledLayers) * (options.PoolStandardDeviation ? 2 : 1));
+                x = AddViewAverage(builder, x, options.TestTimeAugmentation.Views(), PooledWidth(resnet, options.PooledLayers, options.PoolStandardDeviation));
 
             if (options.Head is { } head)
                 x = AddProjectionHead(builder, head, x);
