@@ -23,10 +23,10 @@ internal static partial class SeedSummary
             .Select(g => (Name: g.Key, Linear: Stats(g.Select(r => r.LinearTop1 * 100)), Knn: Stats(g.Where(r => r.KnnTop1 is not null).Select(r => r.KnnTop1!.Value * 100))))
             .ToList();
         var md = new StringBuilder();
-        md.AppendLine("| method | seeds | linear top-1 | kNN top-1 |").AppendLine("|---|---|---|---|");
+        md.AppendLine("| method | seeds | top-1 | kNN top-1 |").AppendLine("|---|---|---|---|");
         foreach (var g in groups)
             md.AppendLine(CultureInfo.InvariantCulture, $"| {g.Name} | {g.Linear.N} | {g.Linear.Mean:F2} ± {g.Linear.Std:F2} | {(g.Knn.N > 0 ? $"{g.Knn.Mean:F2} ± {g.Knn.Std:F2}" : "-")} |");
-        md.AppendLine().AppendLine("Mean ± sample standard deviation over the seeds, in %.");
+        md.AppendLine().AppendLine("Top-1 of the linear probe (of the fine-tuned classifier for fine-tuning runs); mean ± sample standard deviation over the seeds, in %.");
         File.WriteAllText(Path.Combine(dir, "summary.md"), md.ToString());
         Draw(groups.Select(g => (g.Name, g.Linear)).ToList(), Path.Combine(dir, "summary.png"));
         Console.Write(md);
@@ -59,7 +59,7 @@ internal static partial class SeedSummary
         using var grid = new SKPaint { Color = new SKColor(0xdd, 0xdd, 0xdd), StrokeWidth = 1 };
         using var bar = new SKPaint { Color = new SKColor(0x1f, 0x77, 0xb4), Style = SKPaintStyle.Fill };
         using var whisker = new SKPaint { Color = SKColors.Black, StrokeWidth = 2, IsAntialias = true };
-        canvas.DrawText("Linear-probe top-1 (%) on the EuroSAT validation split; rows with several seeds: mean, whiskers ±1 std", 20, 30, title);
+        canvas.DrawText("Top-1 (%) on the EuroSAT validation split; rows with several seeds: mean, whiskers ±1 std", 20, 30, title);
         for (double v = min; v <= max; v += Math.Max(1, Math.Round((max - min) / 10)))
         {
             canvas.DrawLine(X(v), top - 10, X(v), height - 40, grid);
